@@ -59,7 +59,7 @@ LIBENA_VFIO_USER_SRCS := libena/vfio_user_msg.c libena/bus_vfio_user.c
 LIBENA_VFIO_KERNEL_SRCS := libena/bus_vfio_kernel.c libena/pci_sysfs.c libena/pagemap.c
 LIBENA_DMA_SRCS := libena/dma.c
 LIBENA_COM_SRCS := libena/strings.c libena/mmio.c libena/admin.c libena/aenq.c \
-	libena/device.c libena/features.c libena/stats.c
+	libena/device.c libena/features.c libena/stats.c libena/rss.c
 LIBENA_SRCS := $(LIBENA_BUS_SRCS) $(LIBENA_VFIO_USER_SRCS) $(LIBENA_VFIO_KERNEL_SRCS) \
 	$(LIBENA_DMA_SRCS) $(LIBENA_COM_SRCS)
 
@@ -73,7 +73,7 @@ SIM_MAIN_SRCS := sim/main.c sim/ctl_client.c
 UNIT_TESTS_BUS := test_vfio_user
 UNIT_TESTS_KERNEL := test_vfio_kernel test_dma
 UNIT_TESTS_SIM := test_sim_device
-UNIT_TESTS_COM := test_strings test_libena_sim
+UNIT_TESTS_COM := test_strings test_rss test_libena_sim
 UNIT_TESTS := $(UNIT_TESTS_BUS) $(UNIT_TESTS_KERNEL) $(UNIT_TESTS_SIM) $(UNIT_TESTS_COM)
 
 LIBENA_OBJS := $(LIBENA_SRCS:%.c=$(B)/obj/%.o)

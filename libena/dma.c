@@ -184,7 +184,7 @@ int ena_dma_alloc(struct ena_bus *bus, size_t size, int numa_node, struct ena_dm
 {
 	struct dma_backing b;
 	uint64_t iova = 0;
-	bool bind;
+	bool bind = false;
 	int r;
 
 	if (!bus || !ret)

@@ -43,6 +43,8 @@
 #define PCI_MSIX_FLAGS_MASKALL 0x4000u
 #define PCI_CLASS_NETWORK_ETHERNET 0x0200
 
+static void doorbells_snapshot(struct sim_device *dev);
+
 void sim_profile_init_default(struct sim_profile *p)
 {
 	static const uint8_t mac[6] = { 0x02, 0x00, 0x00, 0xee, 0x00, 0x01 };
@@ -75,14 +77,6 @@ static void put16(uint8_t *p, uint16_t v)
 static void put32(uint8_t *p, uint32_t v)
 {
 	memcpy(p, &v, sizeof(v));
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
 }
 
 /* Writable config bits: PCI_COMMAND memory + bus master, MSI-X enable/mask. */

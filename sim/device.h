@@ -316,6 +316,24 @@ void *sim_dma_ptr(struct sim_device *dev, uint64_t iova, size_t len, bool write)
 int sim_dma_read(struct sim_device *dev, uint64_t iova, void *buf, size_t len);
 int sim_dma_write(struct sim_device *dev, uint64_t iova, const void *buf, size_t len);
 
+/** sim_ring_depth() - depth of a ring from its *_CAPS register, or 0 when
+ * the caps do not describe a usable ring (depth not a power of 2 or another
+ * entry size). */
+static inline uint32_t sim_ring_depth(uint32_t caps, uint32_t entry_size)
+{
+	uint32_t depth = caps & ENA_QCAPS_DEPTH_MASK;
+
+	if (!depth || (depth & (depth - 1)) || (caps >> ENA_QCAPS_ENTRY_SIZE_SHIFT) != entry_size)
+		return 0;
+	return depth;
+}
+
+/** sim_ring_phase() - phase of free-running index @idx: 1 on the first lap. */
+static inline uint8_t sim_ring_phase(uint16_t idx, uint32_t depth)
+{
+	return ((uint32_t)idx / depth) & 1 ? 0 : 1;
+}
+
 /** sim_irq_admin() - fire vector 0 unless INTR_MASK bit 0 or no-admin-irq. */
 void sim_irq_admin(struct sim_device *dev);
 

@@ -213,6 +213,18 @@ int ena_rss_get_indir(struct ena_dev *dev, uint16_t *ret_table, size_t max_entri
 		      unsigned int *ret_log_size);
 int ena_rss_set_indir(struct ena_dev *dev, const uint16_t *table, unsigned int log_size);
 
+/* ---- RSS hash helpers (rss.c) ---- */
+/**
+ * ena_rss_toeplitz() - standard Toeplitz hash of @data (network byte order
+ * tuple: source address, destination address, source port, destination
+ * port) with @key in standard order. At most 36 input bytes are used.
+ */
+uint32_t ena_rss_toeplitz(const uint8_t key[ENA_RSS_KEY_SIZE], const uint8_t *data, size_t len);
+/** ena_rss_crc32() - CRC-32C of @data seeded with @init_val (our CRC32 model). */
+uint32_t ena_rss_crc32(uint32_t init_val, const uint8_t *data, size_t len);
+/** ena_rss_indir_fill_default() - entry i -> queue i % nqueues (Linux default). */
+void ena_rss_indir_fill_default(uint16_t *table, size_t entries, unsigned int nqueues);
+
 /* ---- statistics ---- */
 int ena_dev_get_basic_stats(struct ena_dev *dev, struct ena_basic_stats *ret);
 /** ENI allowance counters; -EOPNOTSUPP without the ENI_STATS capability. */
