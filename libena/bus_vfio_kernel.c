@@ -319,7 +319,8 @@ static int vk_region_info(struct ena_bus *bus, unsigned int index, struct ena_bu
 	return 0;
 }
 
-static int vk_region_read(struct ena_bus *bus, unsigned int index, uint64_t off, void *buf, size_t len)
+static int vk_region_read(struct ena_bus *bus, unsigned int index, uint64_t off, void *buf,
+			  size_t len)
 {
 	struct vfio_kernel *vk = bus->priv;
 	uint8_t *p = buf;
@@ -428,8 +429,8 @@ static int vk_region_mmap(struct ena_bus *bus, unsigned int index, uint64_t off,
 }
 
 /* The MMIO store itself reaches the device: no doorbell eventfds. */
-static int vk_region_ioeventfds(struct ena_bus *bus, unsigned int index, struct ena_bus_ioeventfd *ret,
-				unsigned int max, unsigned int *ret_n)
+static int vk_region_ioeventfds(struct ena_bus *bus, unsigned int index,
+				struct ena_bus_ioeventfd *ret, unsigned int max, unsigned int *ret_n)
 {
 	*ret_n = 0;
 	return 0;

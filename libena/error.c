@@ -5,7 +5,7 @@
 
 #include "error.h"
 
-static __thread char last_error[256];
+static __thread char last_error[512];
 
 int ena_error_set(int err, const char *fmt, ...)
 {

@@ -87,7 +87,7 @@ int ena_pci_bdf_format(const struct ena_pci_bdf *bdf, char *buf, size_t len)
 int ena_pci_path(const char *root, const struct ena_pci_bdf *bdf, const char *leaf, char *buf,
 		 size_t len)
 {
-	char name[ENA_PCI_BDF_STRLEN];
+	char name[ENA_PCI_BDF_STRLEN], path[PATH_MAX];
 	int n, r;
 
 	if (!buf || len == 0)
@@ -98,13 +98,14 @@ int ena_pci_path(const char *root, const struct ena_pci_bdf *bdf, const char *le
 	if (!root)
 		root = ENA_PCI_SYSFS_ROOT;
 	if (leaf && leaf[0])
-		n = snprintf(buf, len, "%s/bus/pci/devices/%s/%s", root, name, leaf);
+		n = snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/%s", root, name, leaf);
 	else
-		n = snprintf(buf, len, "%s/bus/pci/devices/%s", root, name);
+		n = snprintf(path, sizeof(path), "%s/bus/pci/devices/%s", root, name);
 	if (n < 0)
 		return -EINVAL;
-	if ((size_t)n >= len)
+	if ((size_t)n >= len || (size_t)n >= sizeof(path))
 		return -ENAMETOOLONG;
+	memcpy(buf, path, (size_t)n + 1);
 	return 0;
 }
 
