@@ -53,7 +53,8 @@ struct ena_bus_ops {
 	 * give one maps it normally. */
 	int (*region_mmap)(struct ena_bus *bus, unsigned int index, uint64_t off, size_t len,
 			   bool write_combine, void **ret);
-	/* Doorbell eventfds of a region (may be none). The bus owns the fds. */
+	/* Doorbell eventfds of a region (may be none). The backend owns the
+	 * fds and closes them in destroy; the bus only keeps copies of the ints. */
 	int (*region_ioeventfds)(struct ena_bus *bus, unsigned int index,
 				 struct ena_bus_ioeventfd *ret, unsigned int max, unsigned int *ret_n);
 	/* Number of MSI-X vectors. */

@@ -185,7 +185,7 @@ static int get_queue_limits(struct ena_dev *dev)
 		if (r < 0)
 			return r;
 		if (e->version != ENA_MAX_QUEUES_EXT_VERSION)
-			return ena_error_set(-EPROTO, "MAX_QUEUES_EXT version %u, expected %u",
+			return ena_error_set(-EPROTO, "device reports MAX_QUEUES_EXT version %u, expected %u",
 					     e->version, ENA_MAX_QUEUES_EXT_VERSION);
 		q->max_tx_sq_num = e->max_tx_sq_num;
 		q->max_tx_cq_num = e->max_tx_cq_num;

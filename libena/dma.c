@@ -124,7 +124,7 @@ static int dma_backing_create(size_t size, bool huge, int numa_node, bool bind,
 {
 	size_t page = huge ? HUGEPAGE_SIZE : (size_t)sysconf(_SC_PAGESIZE);
 	size_t map_size = round_up(size, page);
-	unsigned int flags = MFD_CLOEXEC | (huge ? MFD_HUGETLB | MFD_HUGE_2MB : 0);
+	unsigned int flags = MFD_CLOEXEC | MFD_ALLOW_SEALING | (huge ? MFD_HUGETLB | MFD_HUGE_2MB : 0);
 	const char *step;
 	void *va;
 	int fd, r;
@@ -138,6 +138,13 @@ static int dma_backing_create(size_t size, bool huge, int numa_node, bool bind,
 	if (ftruncate(fd, (off_t)map_size) < 0) {
 		r = -errno;
 		step = "ftruncate";
+		goto close_fd;
+	}
+	/* The device process maps this fd: a file that could shrink under it
+	 * would turn its DMA into SIGBUS. */
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+		r = -errno;
+		step = "seal";
 		goto close_fd;
 	}
 	/* With a NUMA policy to set, the pages are faulted in after mbind. */

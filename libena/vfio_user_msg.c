@@ -359,12 +359,12 @@ int vfio_user_caps_parse(const uint8_t *payload, size_t size, struct vfio_user_c
 	json = (const char *)payload + sizeof(struct vfio_user_version);
 	len = size - sizeof(struct vfio_user_version);
 	if (len == 0)
-		goto done;
+		goto store_caps;
 	/* NUL-terminated exactly at the end, no embedded NUL. */
 	if (json[len - 1] != '\0' || strlen(json) != len - 1)
 		return -EINVAL;
 	if (len == 1)
-		goto done;
+		goto store_caps;
 	if (len - 1 > INT_MAX)
 		return -EINVAL;
 
@@ -391,7 +391,7 @@ free_tok:
 	json_tokener_free(tok);
 	if (r < 0)
 		return r;
-done:
+store_caps:
 	ret->max_msg_fds = (uint32_t)fds;
 	ret->max_data_xfer_size = (uint32_t)xfer;
 	ret->pgsizes = pgsizes;
