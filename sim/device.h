@@ -292,6 +292,10 @@ int sim_device_region_write(struct sim_device *dev, unsigned int region, uint64_
  * power-on state (nothing recorded as a driver reset). Takes the lock. */
 void sim_device_reset_power_on(struct sim_device *dev);
 
+/** sim_device_dma_unmap() - a DMA window is going away: returns once no
+ * device access to it is in progress (the device caches no pointers). */
+void sim_device_dma_unmap(struct sim_device *dev, uint64_t iova, uint64_t size);
+
 /** sim_device_drain_doorbells() - read the doorbell eventfds and snapshot
  * the mapped doorbell/unmask/NUMA registers of existing queues. */
 void sim_device_drain_doorbells(struct sim_device *dev);
