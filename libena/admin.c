@@ -114,24 +114,27 @@ int ena_admin_process_acq(struct ena_dev *dev)
 }
 
 /* Wait for MSI-X vector 0 up to @timeout_us; consume the event and let the
- * AENQ be processed too, since the interrupt is shared. */
-static void admin_wait_irq(struct ena_dev *dev, uint64_t timeout_us)
+ * AENQ be processed too, since the interrupt is shared. Returns whether an
+ * interrupt arrived. */
+static bool admin_wait_irq(struct ena_dev *dev, uint64_t timeout_us)
 {
 	struct pollfd pfd = { .fd = dev->admin_irq_fd, .events = POLLIN };
 	int ms = (int)((timeout_us + 999) / 1000);
 	uint64_t v;
 
-	if (poll(&pfd, 1, ms > 0 ? ms : 1) == 1 && (pfd.revents & POLLIN)) {
-		if (read(dev->admin_irq_fd, &v, sizeof(v)) == sizeof(v))
-			ena_aenq_process(dev);
-	}
+	if (poll(&pfd, 1, ms > 0 ? ms : 1) != 1 || !(pfd.revents & POLLIN))
+		return false;
+	if (read(dev->admin_irq_fd, &v, sizeof(v)) != sizeof(v))
+		return false;
+	ena_aenq_process(dev);
+	return true;
 }
 
 static int admin_wait(struct ena_dev *dev, uint16_t id)
 {
 	uint64_t deadline = ena_now_us() + dev->admin_timeout_us;
 	uint64_t backoff = 1;
-	bool irq_mode = !dev->admin_polling && dev->admin_irq_fd >= 0;
+	bool irq_mode = dev->admin_irq_enabled;
 	int r;
 
 	for (;;) {
@@ -147,7 +150,10 @@ static int admin_wait(struct ena_dev *dev, uint16_t id)
 		if (now >= deadline)
 			break;
 		if (irq_mode) {
-			admin_wait_irq(dev, deadline - now);
+			/* Only an interrupt makes us look: a completion that is
+			 * there without one is the missing-interrupt case below. */
+			if (!admin_wait_irq(dev, deadline - now))
+				continue;
 			r = ena_admin_process_acq(dev);
 			if (r < 0)
 				return r;

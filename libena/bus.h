@@ -66,6 +66,9 @@ struct ena_bus_ops {
 	 * device. The backend chooses the IOVA (noiommu: physical address). */
 	int (*dma_map)(struct ena_bus *bus, int fd, uint64_t fd_offset, void *vaddr, uint64_t size,
 		       uint64_t *ret_iova);
+	/* noiommu: nothing is mapped, so this only forgets the range; the pages
+	 * the backend locked stay locked until the caller munmaps them (as
+	 * ena_dma_free does). */
 	int (*dma_unmap)(struct ena_bus *bus, uint64_t iova, uint64_t size);
 	/* Function-level reset of the transport device (not the ENA reset). */
 	int (*reset)(struct ena_bus *bus);

@@ -375,7 +375,10 @@ static int setup_admin_irq(struct ena_dev *dev)
 	r = ena_bus_irq_set(dev->bus, 0, 1, &dev->admin_irq_fd);
 	if (r < 0)
 		return ena_error_set(r, "assign MSI-X vector 0: %s", strerror(-r));
-	return ena_reg_write(dev, ENA_REG_INTR_MASK, 0);
+	r = ena_reg_write(dev, ENA_REG_INTR_MASK, 0);
+	if (r == 0)
+		dev->admin_irq_enabled = true;
+	return r;
 }
 
 int ena_dev_init(struct ena_dev *dev, const struct ena_dev_params *params)
@@ -389,6 +392,7 @@ int ena_dev_init(struct ena_dev *dev, const struct ena_dev_params *params)
 		return -EALREADY;
 	dev->numa_node = p->numa_node;
 	dev->admin_polling = p->admin_polling;
+	dev->admin_irq_enabled = false; /* bring-up polls */
 	dev->mmio_timeout_us = ENA_MMIO_READ_TIMEOUT_DEFAULT_US;
 
 	r = ena_mmio_setup(dev);
@@ -462,6 +466,7 @@ int ena_dev_reset(struct ena_dev *dev, enum ena_reset_reason reason)
 	pthread_mutex_unlock(&dev->admin_lock);
 	if (dev->admin_irq_fd >= 0)
 		ena_bus_irq_set(dev->bus, 0, 1, NULL);
+	dev->admin_irq_enabled = false;
 	dev->initialized = false;
 	r = ena_mmio_reset(dev, reason, timeout, ext);
 	return r;

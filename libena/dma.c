@@ -226,6 +226,8 @@ int ena_dma_alloc(struct ena_bus *bus, size_t size, int numa_node, struct ena_dm
 	}
 	if (r < 0)
 		goto destroy_backing;
+	/* A retry that worked leaves no stale failure sentence behind. */
+	ena_error_clear();
 
 	ret->va = b.va;
 	ret->iova = iova;

@@ -51,6 +51,7 @@ struct ena_dev {
 
 	/* interrupts */
 	int admin_irq_fd;       /* eventfd on vector 0, -1 when polling */
+	bool admin_irq_enabled; /* INTR_MASK cleared and vector 0 assigned */
 
 	struct ena_dma_mem host_info;
 	struct ena_dma_mem ctrl; /* control buffer for GET/SET_FEATURE and GET_STATS */
