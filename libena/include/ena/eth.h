@@ -177,7 +177,8 @@ unsigned int ena_txq_drain(struct ena_txq *q, uint64_t *ret_cookies, unsigned in
 
 /** ena_txq_free_entries() - SQ entries (descriptors or LLQ entries) free now. */
 unsigned int ena_txq_free_entries(const struct ena_txq *q);
-/** ena_txq_max_bufs() - most buffers one packet may have (without a meta descriptor). */
+/** ena_txq_max_bufs() - buffers a packet may always have, meta descriptor or not
+ * (min(ENA_MAX_SGL, max_per_packet_tx_descs) - 1; LLQ-pushed bytes may save one). */
 unsigned int ena_txq_max_bufs(const struct ena_txq *q);
 
 /**
