@@ -611,7 +611,9 @@ static void test_create_queue_validation(void **state)
 	cq.cq_depth = 256;
 	cq.msix_vector = 1;
 	ena_mem_addr_set(&cq.cq_ba, ring.iova);
-	assert_int_equal(ena_admin_exec(f->dev, &cq, sizeof(cq), (struct ena_acq_entry *)&cq_resp), 0);
+	/* ena_admin_exec() hands back the whole 64-byte completion entry. */
+	assert_int_equal(ena_admin_exec(f->dev, &cq, sizeof(cq), &resp), 0);
+	memcpy(&cq_resp, &resp, sizeof(cq_resp));
 
 	/* An SQ bound to a CQ that does not exist: ILLEGAL_PARAMETER. */
 	memset(&sq, 0, sizeof(sq));

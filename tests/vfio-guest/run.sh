@@ -42,7 +42,10 @@ fail() { echo "vfio-guest ($mode): FAIL $*"; exit 1; }
 for tool in qemu-system-x86_64 cpio modprobe pkg-config; do
 	command -v "$tool" >/dev/null || fail "no $tool: make deps"
 done
-[ -f "$B/libena.a" ] || fail "no $B/libena.a: run make first"
+# The guest runs a static program, which sanitizer runtimes cannot be: it
+# always links the plain build's libena.a, building it if needed.
+libena_a=$top/build/libena.a
+make -s -C "$top" SAN= build/libena.a >/dev/null || fail "building $libena_a"
 mkdir -p "$logdir"
 tmp=$(mktemp -d /tmp/vfio-guest.XXXXXX)
 
@@ -51,7 +54,7 @@ cc=${CC:-cc}
 read -r -a static_libs <<< "$(pkg-config --static --libs json-c numa)"
 if ! "$cc" -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -D_GNU_SOURCE -I"$top/libena/include" \
-	-I"$top/libena" -static -o "$tmp/vfio_guest_test" "$here/vfio_guest_test.c" "$B/libena.a" \
+	-I"$top/libena" -static -o "$tmp/vfio_guest_test" "$here/vfio_guest_test.c" "$libena_a" \
 	"${static_libs[@]}" -lpthread > "$tmp/cc.log" 2>&1; then
 	cat "$tmp/cc.log"
 	fail "building vfio_guest_test (static libnuma/json-c archives come with libnuma-dev and libjson-c-dev)"
