@@ -75,7 +75,7 @@ SIM_MAIN_SRCS := sim/main.c sim/ctl_client.c
 UNIT_TESTS_BUS := test_vfio_user
 UNIT_TESTS_KERNEL := test_vfio_kernel test_dma
 UNIT_TESTS_SIM := test_sim_device
-UNIT_TESTS_COM := test_strings test_rss test_libena_sim
+UNIT_TESTS_COM := test_strings test_rss test_libena_sim test_datapath
 UNIT_TESTS_ETH := test_eth
 UNIT_TESTS := $(UNIT_TESTS_BUS) $(UNIT_TESTS_KERNEL) $(UNIT_TESTS_SIM) $(UNIT_TESTS_COM) \
 	$(UNIT_TESTS_ETH)
@@ -118,7 +118,7 @@ $(B)/enasim: $(SIM_MAIN_OBJS) $(B)/libenasim.a $(B)/libena.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(SANFLAGS) -pthread -o $@ $^ $(LDLIBS_ALL)
 
-TEST_HARNESS_OBJS := $(B)/obj/tests/unit/sim_harness.o
+TEST_HARNESS_OBJS := $(B)/obj/tests/unit/sim_harness.o $(B)/obj/tests/unit/pkt.o
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(TEST_HARNESS_OBJS) $(B)/libenasim.a $(B)/libena.a
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)

@@ -556,3 +556,13 @@ uint32_t ena_dev_admin_timeout_us(const struct ena_dev *dev)
 {
 	return dev->admin_timeout_us;
 }
+
+int ena_dev_dma_alloc(struct ena_dev *dev, size_t size, int numa_node, struct ena_dma_mem *ret)
+{
+	return ena_dma_alloc(dev->bus, size, numa_node, ret);
+}
+
+void ena_dev_dma_free(struct ena_dma_mem *mem)
+{
+	ena_dma_free(mem);
+}

@@ -8,18 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct ena_bus;
+#include <ena/ena.h> /* struct ena_dma_mem */
 
-/* One allocation: CPU address, device address, usable size. */
-struct ena_dma_mem {
-	void *va;
-	uint64_t iova;
-	size_t size;
-	/* private */
-	int fd;
-	size_t map_size;
-	struct ena_bus *bus;
-};
+struct ena_bus;
 
 #define ENA_DMA_NUMA_ANY (-1)
 

@@ -14,6 +14,18 @@
 #include <ena/regs.h>
 
 struct ena_dev;
+struct ena_bus;
+
+/* DMA memory: CPU address, device address, usable size. */
+struct ena_dma_mem {
+	void *va;
+	uint64_t iova;
+	size_t size;
+	/* private */
+	int fd;
+	size_t map_size;
+	struct ena_bus *bus;
+};
 
 /* What the device told us at bring-up; every value validated. */
 struct ena_dev_attrs {
@@ -171,6 +183,15 @@ void ena_dev_admin_stats(const struct ena_dev *dev, struct ena_admin_stats *ret)
 
 /** Admin command timeout in use (CAPS, default 3 s, HW hint override). */
 uint32_t ena_dev_admin_timeout_us(const struct ena_dev *dev);
+
+/**
+ * ena_dev_dma_alloc() - zeroed memory the device can reach (rings, packet
+ * buffers): memfd-backed, hugepages when reserved, preferring @numa_node
+ * (-1 = any). @ret is untouched on failure.
+ */
+int ena_dev_dma_alloc(struct ena_dev *dev, size_t size, int numa_node, struct ena_dma_mem *ret);
+/** ena_dev_dma_free() - release memory from ena_dev_dma_alloc(); zeroed mem is ok. */
+void ena_dev_dma_free(struct ena_dma_mem *mem);
 
 /* ---- features ---- */
 
