@@ -21,7 +21,7 @@ SOVERSION := 0
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libsystemd json-c libnl-3.0 libnl-route-3.0 numa libevent
+PKGS := libsystemd json-c libnl-3.0 libnl-route-3.0 numa libevent inih
 LIBENA_PKGS := json-c numa
 
 ifeq ($(SAN),)
@@ -38,7 +38,7 @@ endif
 CFLAGS ?= -O2 -g
 WARNFLAGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter -Wformat=2
-CPPFLAGS += -D_GNU_SOURCE -DENAD_VERSION='"$(VERSION)"' -Ilibena/include -Ilibena -Isim
+CPPFLAGS += -D_GNU_SOURCE -DENAD_VERSION='"$(VERSION)"' -Ilibena/include -Ilibena -Isim -Idaemon
 DEPFLAGS = -MMD -MP
 ALL_CFLAGS = -std=gnu11 -fPIC -pthread $(WARNFLAGS) $(SANFLAGS) $(CFLAGS) $(CPPFLAGS) \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -66,29 +66,39 @@ LIBENA_SRCS := $(LIBENA_BUS_SRCS) $(LIBENA_VFIO_USER_SRCS) $(LIBENA_VFIO_KERNEL_
 	$(LIBENA_DMA_SRCS) $(LIBENA_COM_SRCS) $(LIBENA_ETH_SRCS)
 
 SIM_SERVER_SRCS := sim/vfu_server.c
-SIM_DEVICE_SRCS := sim/device.c sim/admin.c sim/aenq.c sim/ctl.c sim/options.c
+SIM_DEVICE_SRCS := sim/device.c sim/admin.c sim/aenq.c sim/ctl.c sim/options.c \
+	sim/io.c sim/io_tx.c sim/io_rx.c sim/frame.c sim/offload.c sim/eni.c sim/ctl_io.c \
+	sim/wire.c sim/wire_loop.c sim/wire_tap.c sim/wire_pair.c
 SIM_LIB_SRCS := $(SIM_SERVER_SRCS) $(SIM_DEVICE_SRCS)
 SIM_MAIN_SRCS := sim/main.c sim/ctl_client.c
+
+# enad's core (all of the daemon but main.c) goes into libenad.a, which the
+# unit tests link; each daemon engineer appends their sources here.
+DAEMON_CORE_SRCS := daemon/params.c daemon/config.c
+DAEMON_CORE_SRCS += daemon/tap.c daemon/link.c daemon/log.c daemon/notify.c
 
 # Unit tests: tests/unit/NAME.c -> $(B)/tests/NAME, linked with libena.a and
 # libenasim.a. Each owner lists its tests here.
 UNIT_TESTS_BUS := test_vfio_user
 UNIT_TESTS_KERNEL := test_vfio_kernel test_dma
-UNIT_TESTS_SIM := test_sim_device
+UNIT_TESTS_SIM := test_sim_device test_sim_io
 UNIT_TESTS_COM := test_strings test_rss test_libena_sim test_datapath
 UNIT_TESTS_ETH := test_eth
+UNIT_TESTS_DAEMON := test_config
+UNIT_TESTS_DAEMON += test_tap_link test_log_notify
 UNIT_TESTS := $(UNIT_TESTS_BUS) $(UNIT_TESTS_KERNEL) $(UNIT_TESTS_SIM) $(UNIT_TESTS_COM) \
-	$(UNIT_TESTS_ETH)
+	$(UNIT_TESTS_ETH) $(UNIT_TESTS_DAEMON)
 
 LIBENA_OBJS := $(LIBENA_SRCS:%.c=$(B)/obj/%.o)
 SIM_LIB_OBJS := $(SIM_LIB_SRCS:%.c=$(B)/obj/%.o)
 SIM_MAIN_OBJS := $(SIM_MAIN_SRCS:%.c=$(B)/obj/%.o)
+DAEMON_CORE_OBJS := $(DAEMON_CORE_SRCS:%.c=$(B)/obj/%.o)
 UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/%)
 
 LIBENA_SO := $(B)/libena.so.$(SOVERSION)
 PROGRAMS := $(B)/enasim
 
-.PHONY: all check unit integration deps install uninstall clean
+.PHONY: all check unit integration deps install uninstall clean bench
 all: $(B)/libena.a $(LIBENA_SO) $(B)/libena.pc $(PROGRAMS) $(UNIT_BINS)
 
 $(B)/obj/%.o: %.c
@@ -110,6 +120,10 @@ $(B)/libena.pc: libena/libena.pc.in
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
+$(B)/libenad.a: $(DAEMON_CORE_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 $(B)/libenasim.a: $(SIM_LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -119,10 +133,19 @@ $(B)/enasim: $(SIM_MAIN_OBJS) $(B)/libenasim.a $(B)/libena.a
 	$(Q)$(CC) $(SANFLAGS) -pthread -o $@ $^ $(LDLIBS_ALL)
 
 TEST_HARNESS_OBJS := $(B)/obj/tests/unit/sim_harness.o $(B)/obj/tests/unit/pkt.o
-$(B)/tests/%: $(B)/obj/tests/unit/%.o $(TEST_HARNESS_OBJS) $(B)/libenasim.a $(B)/libena.a
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(TEST_HARNESS_OBJS) $(B)/libenad.a $(B)/libenasim.a $(B)/libena.a
 	@mkdir -p $(dir $@)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(SANFLAGS) -pthread -o $@ $^ $(LDLIBS_ALL) -lcmocka
+
+# ---- benchmarks (printed, never asserted) ----
+$(B)/bench/loop_bench: $(B)/obj/tests/bench/loop_bench.o $(B)/obj/tests/unit/pkt.o $(B)/libena.a
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(SANFLAGS) -pthread -o $@ $^ $(LDLIBS_ALL)
+
+bench: all $(B)/bench/loop_bench
+	B=$(B) tests/bench/loop.sh
 
 # ---- tests ----
 check: deps
@@ -135,6 +158,24 @@ unit: all
 integration: all
 	B=$(B) tests/run integration
 
+# libFuzzer harnesses (clang, ASan) in build-fuzz/; fuzz-check runs each for a
+# bounded time on a scratch copy of its seed corpus.
+FUZZ_CC ?= clang
+FUZZ_CONFIG_SRCS := tests/fuzz/fuzz_config.c daemon/params.c daemon/config.c
+.PHONY: fuzz fuzz-check
+fuzz: build-fuzz/fuzz_config
+
+build-fuzz/fuzz_config: $(FUZZ_CONFIG_SRCS) daemon/params.h daemon/config.h
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address $(WARNFLAGS) $(CPPFLAGS) \
+		-o $@ $(FUZZ_CONFIG_SRCS) $(shell $(PKG_CONFIG) --libs inih)
+
+fuzz-check: fuzz
+	@rm -rf build-fuzz/corpus-config && mkdir -p build-fuzz/corpus-config
+	build-fuzz/fuzz_config -max_total_time=20 -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix=build-fuzz/ build-fuzz/corpus-config tests/fuzz/corpus/config
+
 # libena's kernel-VFIO backend against vfio-pci in a QEMU guest (TCG), with an
 # IOMMU (type1) and without (noiommu); tests/integration/vfio_guest.t runs it too.
 .PHONY: vfio-guest-test
@@ -144,7 +185,7 @@ vfio-guest-test: all
 # Debian packages needed to build and test (idempotent).
 DEB_PACKAGES := build-essential pkg-config libsystemd-dev libjson-c-dev libnl-3-dev \
 	libnl-route-3-dev libnuma-dev libevent-dev libinih-dev libcmocka-dev \
-	iproute2 iputils-ping iperf3 procps psmisc valgrind mandoc
+	iproute2 iputils-ping iperf3 procps psmisc valgrind mandoc clang libclang-rt-14-dev
 # vfio-guest-test: the guest, its kernel and initramfs tools; linux-source and
 # the headers rebuild vfio.ko with noiommu (Debian builds it without).
 DEB_PACKAGES += qemu-system-x86 linux-image-amd64 linux-headers-amd64 linux-source \
@@ -175,6 +216,6 @@ uninstall:
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/ena
 
 clean:
-	rm -rf build build-address build-undefined build-thread
+	rm -rf build build-address build-undefined build-thread build-fuzz
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

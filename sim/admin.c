@@ -9,6 +9,7 @@
 #include "aenq.h"
 #include "device.h"
 #include "ena/io.h"
+#include "io.h"
 
 struct sim_deferred {
 	struct sim_deferred *next;
@@ -27,7 +28,6 @@ union sim_acq {
 };
 
 #define SIM_MAX_TX_HEADER 96
-#define SIM_MAX_PACKET_DESCS 19
 #define SIM_LINK_SPEED_MBPS 25000
 #define SIM_LINK_SUPPORTED 0x10
 #define SIM_LINK_FLAGS 0x3
@@ -267,6 +267,7 @@ static uint8_t create_cq(struct sim_device *dev, const uint8_t *raw, union sim_a
 	cq->depth = depth;
 	cq->msix_vector = cmd.msix_vector;
 	cq->ba = ba;
+	cq->serial = ++dev->queue_serial;
 	cq->unmask_offset = SIM_CQ_UNMASK_OFF + 4 * c;
 	cq->numa_offset = SIM_CQ_NUMA_OFF + 4 * c;
 	memset(dev->bar0 + cq->unmask_offset, 0, 4);
@@ -344,6 +345,7 @@ static uint8_t create_sq(struct sim_device *dev, const uint8_t *raw, union sim_a
 	sq->cq_idx = cmd.cq_idx;
 	sq->depth = depth;
 	sq->ba = placement == ENA_PLACEMENT_HOST ? ena_mem_addr_get(&cmd.sq_ba) : 0;
+	sq->serial = ++dev->queue_serial;
 	sq->db_offset = SIM_SQ_DB_OFF + 8 * i + (dir == ENA_SQ_DIRECTION_RX ? 4 : 0);
 	if (placement == ENA_PLACEMENT_DEV)
 		sq->llq_offset = i * dev->profile.tx_depth * SIM_LLQ_ENTRY_MAX;
@@ -372,6 +374,7 @@ static uint8_t destroy_sq(struct sim_device *dev, const uint8_t *raw)
 	sq = dir == ENA_SQ_DIRECTION_TX ? &dev->tx_sq[cmd.sq_idx] : &dev->rx_sq[cmd.sq_idx];
 	if (!sq->used)
 		return ENA_ADMIN_ILLEGAL_PARAMETER;
+	sim_io_quiesce(dev); /* the engine must not touch the ring after this */
 	dev->cq[sq->cq_idx].bound = false;
 	memset(sq, 0, sizeof(*sq));
 	return ENA_ADMIN_SUCCESS;
@@ -385,6 +388,7 @@ static uint8_t destroy_cq(struct sim_device *dev, const uint8_t *raw)
 	if (cmd.cq_idx >= 2 * dev->profile.queues || !dev->cq[cmd.cq_idx].used ||
 	    dev->cq[cmd.cq_idx].bound)
 		return ENA_ADMIN_ILLEGAL_PARAMETER;
+	sim_io_quiesce(dev);
 	memset(&dev->cq[cmd.cq_idx], 0, sizeof(dev->cq[0]));
 	return ENA_ADMIN_SUCCESS;
 }
@@ -838,6 +842,7 @@ void sim_admin_doorbell(struct sim_device *dev, uint16_t tail)
 		a->aq_head++;
 		memset(&resp, 0, sizeof(resp));
 		resp.entry.common.status = execute(dev, raw, &resp);
+		sim_io_config_changed(dev);
 		resp.entry.common.command = c->command_id & ENA_AQ_COMMAND_ID_MASK;
 		resp.entry.common.sq_head_indx = a->aq_head;
 		if (resp.entry.common.status != ENA_ADMIN_SUCCESS)

@@ -20,6 +20,7 @@
 #include "admin.h"
 #include "aenq.h"
 #include "ctl.h"
+#include "ctl_io.h"
 #include "device.h"
 #include "ena/ena.h"
 
@@ -325,6 +326,7 @@ static int verb_show(struct sim_device *dev, const char *const *args, unsigned i
 	add_int(reply, "capabilities", dev->capabilities);
 	add_int(reply, "num_vectors", dev->nr_vectors);
 	add_bool(reply, "frag_bypass", dev->frag_bypass);
+	sim_ctl_io_show(dev, reply);
 	return 0;
 }
 
@@ -532,6 +534,16 @@ static const struct ctl_verb verbs[] = {
 	  verb_acq_fault },
 	{ "notify-hints", 1, CTL_ARGS_MAX, "notify-hints JSON | KEY=VALUE...", verb_notify_hints },
 	{ "no-admin-irq", 1, 1, "no-admin-irq on|off", verb_no_admin_irq },
+	/* datapath (ctl_io.c) */
+	{ "corrupt", 1, 1, "corrupt tx-req-id|rx-req-id", sim_ctl_verb_corrupt },
+	{ "tx-complete", 1, 1, "tx-complete on|off", sim_ctl_verb_tx_complete },
+	{ "rx-descs", 1, 1, "rx-descs N", sim_ctl_verb_rx_descs },
+	{ "swallow-irq", 1, 1, "swallow-irq on|off", sim_ctl_verb_swallow_irq },
+	{ "suspend", 0, 0, "suspend", sim_ctl_verb_suspend },
+	{ "resume", 0, 0, "resume", sim_ctl_verb_resume },
+	{ "allowance", 2, 2, "allowance bw-in|bw-out|pps|conntrack|linklocal RATE",
+	  sim_ctl_verb_allowance },
+	{ "tx-ooo", 1, 1, "tx-ooo on|off", sim_ctl_verb_tx_ooo },
 };
 
 static struct json_object *reply_error(const char *msg)

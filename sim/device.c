@@ -15,6 +15,7 @@
 #include "aenq.h"
 #include "device.h"
 #include "ena/io.h"
+#include "io.h"
 
 /* PCI config space offsets (pci_regs.h facts). */
 #define PCI_VENDOR_ID 0x00
@@ -534,6 +535,7 @@ static void reg_write(struct sim_device *dev, uint32_t off, uint32_t val)
 
 void sim_device_discard_state(struct sim_device *dev)
 {
+	sim_io_device_reset(dev);
 	sim_admin_reset(dev);
 	sim_aenq_reset(dev);
 	memset(dev->tx_sq, 0, sizeof(dev->tx_sq));
@@ -688,7 +690,10 @@ static void doorbells_snapshot(struct sim_device *dev)
 {
 	uint64_t v;
 
-	for (unsigned int i = 0; i < dev->nr_db_eventfds; i++)
+	/* With an IO engine the eventfds are its wakeups: kick it instead. */
+	if (dev->io)
+		sim_io_kick(dev);
+	for (unsigned int i = 0; !dev->io && i < dev->nr_db_eventfds; i++)
 		while (read(dev->db_eventfds[i], &v, sizeof(v)) == sizeof(v))
 			;
 	for (unsigned int i = 0; i < SIM_MAX_QUEUES; i++) {
@@ -700,16 +705,19 @@ static void doorbells_snapshot(struct sim_device *dev)
 	for (unsigned int c = 0; c < 2 * SIM_MAX_QUEUES; c++) {
 		if (!dev->cq[c].used)
 			continue;
-		dev->cq[c].intr_reg = bar0_load32(dev, dev->cq[c].unmask_offset);
+		v = bar0_load32(dev, dev->cq[c].unmask_offset);
+		if (v != SIM_IO_INTR_CONSUMED) /* the engine marks writes it consumed */
+			dev->cq[c].intr_reg = (uint32_t)v;
 		dev->cq[c].numa_cfg = bar0_load32(dev, dev->cq[c].numa_offset);
 	}
 }
 
 void sim_device_dma_unmap(struct sim_device *dev, uint64_t iova, uint64_t size)
 {
-	/* Every DMA access happens under the lock and goes through ops->dma
-	 * each time, so taking the lock is the whole barrier. */
+	/* Admin and AENQ access DMA under the lock through ops->dma each time,
+	 * so taking the lock is their barrier; the IO engine quiesces. */
 	pthread_mutex_lock(&dev->lock);
+	sim_io_quiesce(dev);
 	pthread_mutex_unlock(&dev->lock);
 }
 

@@ -36,6 +36,7 @@
 #define SIM_RSS_TABLE_SIZE (1u << SIM_RSS_TABLE_LOG)
 #define SIM_RESET_HISTORY 256u
 #define SIM_DEFERRED_MAX 4096u
+#define SIM_MAX_PACKET_DESCS 19         /* max_per_packet_tx/rx_descs */
 
 /* Register identity the device reports. */
 #define SIM_VERSION 0x00000200u            /* major 2, minor 0 */
@@ -98,6 +99,7 @@ struct sim_sq {
 	uint32_t db_offset;            /* BAR0 */
 	uint32_t llq_offset;           /* BAR2 */
 	uint16_t db_tail;              /* last doorbell value seen */
+	uint32_t serial;               /* unique per CREATE_SQ (IO engine) */
 };
 
 struct sim_cq {
@@ -113,6 +115,7 @@ struct sim_cq {
 	uint32_t numa_offset;
 	uint32_t intr_reg;             /* last unmask register value */
 	uint32_t numa_cfg;
+	uint32_t serial;               /* unique per CREATE_CQ (IO engine) */
 };
 
 enum sim_acq_fault {
@@ -124,6 +127,7 @@ enum sim_acq_fault {
 };
 
 struct sim_deferred;
+struct sim_io;
 
 #define SIM_ADMIN_OPCODES 16
 
@@ -239,6 +243,8 @@ struct sim_device {
 	struct sim_sq tx_sq[SIM_MAX_QUEUES];
 	struct sim_sq rx_sq[SIM_MAX_QUEUES];
 	struct sim_cq cq[2 * SIM_MAX_QUEUES];
+	uint32_t queue_serial;         /* last serial handed to a queue */
+	struct sim_io *io;             /* datapath engine (io.h), or NULL */
 
 	/* negotiated state */
 	uint32_t mtu;

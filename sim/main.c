@@ -14,8 +14,10 @@
 #include "aenq.h"
 #include "ctl.h"
 #include "device.h"
+#include "io.h"
 #include "options.h"
 #include "vfu_server.h"
+#include "wire.h"
 
 #ifndef ENAD_VERSION
 #define ENAD_VERSION "unknown"
@@ -25,6 +27,7 @@ struct sim_main {
 	struct sim_options opts;
 	struct event_base *base;
 	struct sim_device *dev;
+	struct sim_io *io;
 	struct vfu_server *srv;
 	struct sim_ctl_server *ctl;
 	struct event *srv_ev;
@@ -250,9 +253,29 @@ static int loop_setup(struct sim_main *m)
 	return 0;
 }
 
+/* The datapath: the wire --wire names and the IO thread. */
+static int io_setup(struct sim_main *m)
+{
+	struct wire *w;
+	int r;
+
+	r = wire_open(&m->opts.wire, m->opts.profile.max_mtu + 64, &w);
+	if (r < 0) {
+		fprintf(stderr, "enasim: wire: %s\n", strerror(-r));
+		return r;
+	}
+	r = sim_io_create(m->dev, w, &m->io);
+	if (r == 0)
+		r = sim_io_start(m->io);
+	if (r < 0)
+		fprintf(stderr, "enasim: IO engine: %s\n", strerror(-r));
+	return r;
+}
+
 static void sim_main_free(struct sim_main *m)
 {
 	sim_ctl_server_destroy(m->ctl);
+	sim_io_destroy(m->io);
 	if (m->srv_ev)
 		event_free(m->srv_ev);
 	if (m->srv) {
@@ -304,7 +327,7 @@ int main(int argc, char **argv)
 		sim_main_free(&m);
 		return 1;
 	}
-	if (server_setup(&m) < 0) {
+	if (server_setup(&m) < 0 || io_setup(&m) < 0) {
 		sim_main_free(&m);
 		return 1;
 	}

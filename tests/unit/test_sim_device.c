@@ -1368,8 +1368,8 @@ static void test_ctl_faults(void **state)
 	assert_string_equal(err, "admin-delay: missing arguments; usage: admin-delay MS");
 	ctl_error(t, "{\"verb\":\"show\",\"args\":[\"x\"]}", err, sizeof(err));
 	assert_non_null(strstr(err, "wrong number of arguments"));
-	ctl_error(t, "{\"verb\":\"suspend\"}", err, sizeof(err));
-	assert_non_null(strstr(err, "unknown verb 'suspend'; use one of show, keepalive"));
+	ctl_error(t, "{\"verb\":\"warp\"}", err, sizeof(err));
+	assert_non_null(strstr(err, "unknown verb 'warp'; use one of show, keepalive"));
 	ctl_error(t, "not json", err, sizeof(err));
 	assert_non_null(strstr(err, "not valid JSON"));
 	ctl_error(t, "{\"verb\":\"notify-hints\",\"args\":[\"bogus=1\"]}", err, sizeof(err));
