@@ -432,11 +432,14 @@ static void readless_read(struct sim_device *dev, uint32_t req)
 	dev->readless_reads++;
 	memcpy(p + offsetof(struct ena_mmio_read_resp, reg_val), &val, sizeof(val));
 	memcpy(p + offsetof(struct ena_mmio_read_resp, reg_off), &reg_off, sizeof(reg_off));
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	if ((addr & 1) == 0)
+	/* req_id last, with release order, so a driver that sees it sees the
+	 * value too. An odd address (no driver does that) gets two byte stores. */
+	if ((addr & 1) == 0) {
 		__atomic_store_n((uint16_t *)p, req_id, __ATOMIC_RELEASE);
-	else
-		memcpy(p, &req_id, sizeof(req_id));
+	} else {
+		__atomic_store_n(p, (uint8_t)req_id, __ATOMIC_RELEASE);
+		__atomic_store_n(p + 1, (uint8_t)(req_id >> 8), __ATOMIC_RELEASE);
+	}
 }
 
 static void reset_record(struct sim_device *dev, unsigned int reason)
@@ -597,7 +600,16 @@ static int bar0_access(struct sim_device *dev, uint64_t off, void *buf, size_t l
 	}
 	if (off >= SIM_DB_AREA_OFF) {
 		if (write) {
-			memcpy(dev->bar0 + off, buf, len);
+			/* A trapped doorbell write publishes the ring the driver
+			 * filled, like a store to the mapped page: release it. */
+			if (len == 4 && (off & 3) == 0) {
+				uint32_t v;
+
+				memcpy(&v, buf, 4);
+				__atomic_store_n((uint32_t *)(dev->bar0 + off), v, __ATOMIC_RELEASE);
+			} else {
+				memcpy(dev->bar0 + off, buf, len);
+			}
 			doorbells_snapshot(dev);
 		} else {
 			memcpy(buf, dev->bar0 + off, len);

@@ -489,7 +489,9 @@ static const struct ena_rx_cdesc *rx_comp(struct t *t, struct qpair *q)
 	const struct ena_rx_cdesc *c =
 		mem(t, OFF_CQ + (q->ring * 2 + 1) * 0x8000u + (q->rx_cq_head & (DEPTH - 1)) * 16u);
 
-	if (!!(c->status & ENA_RX_CDESC_PHASE) != sim_ring_phase(q->rx_cq_head, DEPTH))
+	/* The status word is the device's publishing store: read it as one. */
+	if (!!(__atomic_load_n(&c->status, __ATOMIC_ACQUIRE) & ENA_RX_CDESC_PHASE) !=
+	    sim_ring_phase(q->rx_cq_head, DEPTH))
 		return NULL;
 	q->rx_cq_head++;
 	return c;
