@@ -87,7 +87,7 @@ DAEMON_CORE_SRCS += daemon/tap.c daemon/link.c daemon/log.c daemon/notify.c
 UNIT_TESTS_BUS := test_vfio_user
 UNIT_TESTS_KERNEL := test_vfio_kernel test_dma
 UNIT_TESTS_SIM := test_sim_device test_sim_io
-UNIT_TESTS_COM := test_strings test_rss test_libena_sim test_datapath
+UNIT_TESTS_COM := test_strings test_rss test_libena_sim test_datapath test_wires
 UNIT_TESTS_ETH := test_eth
 UNIT_TESTS_DAEMON := test_config
 UNIT_TESTS_DAEMON += test_tap_link test_log_notify
@@ -197,7 +197,7 @@ vfio-guest-test: all
 # Debian packages needed to build and test (idempotent).
 DEB_PACKAGES := build-essential pkg-config libsystemd-dev libjson-c-dev libnl-3-dev \
 	libnl-route-3-dev libnuma-dev libevent-dev libinih-dev libcmocka-dev \
-	iproute2 iputils-ping iperf3 procps psmisc valgrind mandoc clang libclang-rt-14-dev
+	iproute2 iputils-ping iperf3 procps psmisc valgrind mandoc perl clang libclang-rt-14-dev
 # vfio-guest-test: the guest, its kernel and initramfs tools; linux-source and
 # the headers rebuild vfio.ko with noiommu (Debian builds it without).
 DEB_PACKAGES += qemu-system-x86 linux-image-amd64 linux-headers-amd64 linux-source \
