@@ -404,3 +404,20 @@ uint16_t ena_qpair_rx_sq_idx(const struct ena_qpair *qp)
 {
 	return qp->rx_sq_idx;
 }
+
+int ena_eth_ids_alloc(uint32_t depth, size_t info_size, uint16_t **ret_ids, void **ret_info)
+{
+	uint16_t *ids = calloc(depth, sizeof(*ids));
+	void *info = calloc(depth, info_size);
+
+	if (!ids || !info) {
+		free(ids);
+		free(info);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < depth; i++)
+		ids[i] = (uint16_t)i;
+	*ret_ids = ids;
+	*ret_info = info;
+	return 0;
+}

@@ -193,4 +193,11 @@ static inline void ena_eth_fail(uint32_t *slot, enum ena_reset_reason reason)
  * reach the device (vfio-user ioeventfd). */
 void ena_eth_ring_doorbell(volatile uint32_t *reg, int kick_fd, uint32_t val);
 
+/**
+ * ena_eth_ids_alloc() - the free req_id ring (filled 0..depth-1) and the
+ * per-req_id info array of a queue. Nothing is allocated on failure.
+ * Return: 0 or -ENOMEM.
+ */
+int ena_eth_ids_alloc(uint32_t depth, size_t info_size, uint16_t **ret_ids, void **ret_info);
+
 #endif /* ENA_ETH_QUEUE_H */

@@ -13,6 +13,8 @@
 int ena_rxq_init(struct ena_rxq *q, const struct ena_rxq_cfg *cfg)
 {
 	uint32_t depth = cfg->depth;
+	void *info;
+	int r;
 
 	if (depth < ENA_ETH_MIN_DEPTH || depth > ENA_ETH_MAX_DEPTH || (depth & (depth - 1)))
 		return -EINVAL;
@@ -24,17 +26,10 @@ int ena_rxq_init(struct ena_rxq *q, const struct ena_rxq_cfg *cfg)
 		return -EINVAL;
 
 	memset(q, 0, sizeof(*q));
-	q->free_ids = calloc(depth, sizeof(*q->free_ids));
-	q->info = calloc(depth, sizeof(*q->info));
-	if (!q->free_ids || !q->info) {
-		free(q->free_ids);
-		free(q->info);
-		q->free_ids = NULL;
-		q->info = NULL;
-		return -ENOMEM;
-	}
-	for (uint32_t i = 0; i < depth; i++)
-		q->free_ids[i] = (uint16_t)i;
+	r = ena_eth_ids_alloc(depth, sizeof(*q->info), &q->free_ids, &info);
+	if (r < 0)
+		return r;
+	q->info = info;
 	q->qid = cfg->qid;
 	q->depth = depth;
 	q->mask = depth - 1;

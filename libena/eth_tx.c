@@ -39,6 +39,8 @@ struct tx_plan {
 int ena_txq_init(struct ena_txq *q, const struct ena_txq_cfg *cfg)
 {
 	uint32_t depth = cfg->depth;
+	void *info;
+	int r;
 	unsigned int e = cfg->llq_entry_size;
 
 	if (depth < ENA_ETH_MIN_DEPTH || depth > ENA_ETH_MAX_DEPTH || (depth & (depth - 1)))
@@ -53,17 +55,10 @@ int ena_txq_init(struct ena_txq *q, const struct ena_txq_cfg *cfg)
 		return -EINVAL;
 
 	memset(q, 0, sizeof(*q));
-	q->free_ids = calloc(depth, sizeof(*q->free_ids));
-	q->info = calloc(depth, sizeof(*q->info));
-	if (!q->free_ids || !q->info) {
-		free(q->free_ids);
-		free(q->info);
-		q->free_ids = NULL;
-		q->info = NULL;
-		return -ENOMEM;
-	}
-	for (uint32_t i = 0; i < depth; i++)
-		q->free_ids[i] = (uint16_t)i;
+	r = ena_eth_ids_alloc(depth, sizeof(*q->info), &q->free_ids, &info);
+	if (r < 0)
+		return r;
+	q->info = info;
 
 	q->qid = cfg->qid;
 	q->depth = depth;
