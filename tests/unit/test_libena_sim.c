@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <ena/ena.h>
@@ -647,6 +648,42 @@ static void test_create_queue_validation(void **state)
 	ena_dma_free(&ring);
 }
 
+/* Polling mode (DPDK's control_poll_interval): no admin interrupt at all;
+ * commands complete by polling the ACQ and events by calling
+ * ena_dev_handle_admin_irq() periodically. */
+static void test_polling_mode(void **state)
+{
+	struct sim sim;
+	struct ena_dev *dev;
+	struct events ev = { 0 };
+	struct ena_dev_params p = params;
+	struct ena_feat_link l;
+
+	p.admin_polling = true;
+	assert_int_equal(sim_start(&sim, sim_args), 0);
+	assert_int_equal(ena_dev_open(sim.devstr, &dev), 0);
+	ena_dev_set_aenq_handlers(dev, &handlers, &ev);
+	assert_int_equal(ena_dev_init(dev, &p), 0);
+	assert_int_equal(ena_dev_admin_irq_fd(dev), -1);
+	/* Even with the device's interrupt withheld, commands complete. */
+	assert_int_equal(sim_ctl(&sim, NULL, "no-admin-irq", "on", NULL), 0);
+	assert_int_equal(ena_dev_get_link(dev, &l), 0);
+	{
+		struct json_object *show = sim_show(&sim);
+
+		assert_int_equal(json_int(show, "intr_mask"), ENA_INTR_MASK_ADMIN);
+		json_object_put(show);
+	}
+	for (int i = 0; i < 200 && ev.keep_alives < 2; i++) {
+		assert_true(ena_dev_handle_admin_irq(dev) >= 0);
+		usleep(50000);
+	}
+	assert_true(ev.keep_alives >= 2);
+	assert_true(ev.link_up >= 1);
+	ena_dev_close(dev);
+	sim_stop(&sim);
+}
+
 static void test_open_errors(void **state)
 {
 	struct ena_dev *dev = (struct ena_dev *)0x1;
@@ -664,6 +701,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_polling_mode),
 		T(test_bringup_attributes),
 		T(test_mtu),
 		T(test_rss_function_and_key),
