@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -72,6 +73,11 @@ int sim_start(struct sim *s, const char *const *extra)
 	if (s->pid < 0)
 		return -errno;
 	if (s->pid == 0) {
+		/* A test that crashes before its teardown must not leave the
+		 * device process behind. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() == 1)
+			_exit(127);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
