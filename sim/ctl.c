@@ -35,9 +35,7 @@ struct ctl_verb {
 		  struct json_object *reply, char *err, size_t errlen);
 };
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+int sim_ctl_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -62,14 +60,14 @@ static void add_bool(struct json_object *o, const char *key, bool v)
 	json_object_object_add(o, key, json_object_new_boolean(v));
 }
 
-static int parse_on_off(const char *verb, const char *arg, bool *ret, char *err, size_t errlen)
+int sim_ctl_parse_on_off(const char *verb, const char *arg, bool *ret, char *err, size_t errlen)
 {
 	if (strcmp(arg, "on") == 0)
 		*ret = true;
 	else if (strcmp(arg, "off") == 0)
 		*ret = false;
 	else
-		return fail(err, errlen, "%s: '%s' is not allowed; use on or off", verb, arg);
+		return sim_ctl_fail(err, errlen, "%s: '%s' is not allowed; use on or off", verb, arg);
 	return 0;
 }
 
@@ -335,7 +333,7 @@ static int verb_show(struct sim_device *dev, const char *const *args, unsigned i
 static int verb_keepalive(struct sim_device *dev, const char *const *args, unsigned int n,
 			  struct json_object *reply, char *err, size_t errlen)
 {
-	return parse_on_off("keepalive", args[0], &dev->aenq.keepalive, err, errlen);
+	return sim_ctl_parse_on_off("keepalive", args[0], &dev->aenq.keepalive, err, errlen);
 }
 
 static int verb_link(struct sim_device *dev, const char *const *args, unsigned int n,
@@ -348,7 +346,7 @@ static int verb_link(struct sim_device *dev, const char *const *args, unsigned i
 	else if (strcmp(args[0], "down") == 0)
 		up = false;
 	else
-		return fail(err, errlen, "link: '%s' is not allowed; use up or down", args[0]);
+		return sim_ctl_fail(err, errlen, "link: '%s' is not allowed; use up or down", args[0]);
 	if (up != dev->link_up) {
 		dev->link_up = up;
 		sim_log(dev, "link %s", up ? "up" : "down");
@@ -385,7 +383,7 @@ static int verb_admin_delay(struct sim_device *dev, const char *const *args, uns
 	errno = 0;
 	v = strtoul(args[0], &end, 10);
 	if (!args[0][0] || *end || errno || args[0][0] == '-' || v > 600000)
-		return fail(err, errlen, "admin-delay: '%s' is not allowed; use milliseconds 0..600000",
+		return sim_ctl_fail(err, errlen, "admin-delay: '%s' is not allowed; use milliseconds 0..600000",
 			    args[0]);
 	dev->admin.delay_ms = (uint32_t)v;
 	return 0;
@@ -394,13 +392,13 @@ static int verb_admin_delay(struct sim_device *dev, const char *const *args, uns
 static int verb_admin_drop(struct sim_device *dev, const char *const *args, unsigned int n,
 			   struct json_object *reply, char *err, size_t errlen)
 {
-	return parse_on_off("admin-drop", args[0], &dev->admin.drop, err, errlen);
+	return sim_ctl_parse_on_off("admin-drop", args[0], &dev->admin.drop, err, errlen);
 }
 
 static int verb_no_admin_irq(struct sim_device *dev, const char *const *args, unsigned int n,
 			     struct json_object *reply, char *err, size_t errlen)
 {
-	return parse_on_off("no-admin-irq", args[0], &dev->admin.no_irq, err, errlen);
+	return sim_ctl_parse_on_off("no-admin-irq", args[0], &dev->admin.no_irq, err, errlen);
 }
 
 static int verb_fail_next(struct sim_device *dev, const char *const *args, unsigned int n,
@@ -411,7 +409,7 @@ static int verb_fail_next(struct sim_device *dev, const char *const *args, unsig
 	else if (strcmp(args[0], "create-cq") == 0)
 		dev->admin.fail_next_create_cq = true;
 	else
-		return fail(err, errlen, "fail-next: '%s' is not allowed; use create-sq or create-cq",
+		return sim_ctl_fail(err, errlen, "fail-next: '%s' is not allowed; use create-sq or create-cq",
 			    args[0]);
 	return 0;
 }
@@ -428,7 +426,7 @@ static int verb_acq_fault(struct sim_device *dev, const char *const *args, unsig
 	else if (strcmp(args[0], "bad-dev-attr") == 0)
 		dev->admin.fault = SIM_ACQ_FAULT_BAD_DEV_ATTR;
 	else
-		return fail(err, errlen,
+		return sim_ctl_fail(err, errlen,
 			    "acq-fault: '%s' is not allowed; use stale-phase, unknown-id, bad-max-queues or bad-dev-attr",
 			    args[0]);
 	return 0;
@@ -464,14 +462,14 @@ static int hint_set(struct ena_hw_hints *h, const char *key, const char *val, ch
 		errno = 0;
 		v = strtoul(val, &end, 0);
 		if (!val[0] || *end || errno || val[0] == '-' || v > 0xffff)
-			return fail(err, errlen,
+			return sim_ctl_fail(err, errlen,
 				    "notify-hints: %s='%s' is not allowed; use an integer 0..65535",
 				    key, val);
 		u = (uint16_t)v;
 		memcpy((uint8_t *)h + hint_fields[i].off, &u, sizeof(u));
 		return 0;
 	}
-	return fail(err, errlen,
+	return sim_ctl_fail(err, errlen,
 		    "notify-hints: unknown hint '%s'; use mmio_read_timeout, driver_watchdog_timeout, "
 		    "missing_tx_completion_timeout, missed_tx_completion_count_threshold_to_reset, "
 		    "admin_completion_tx_timeout, netdev_wd_timeout, max_tx_sgl_size or max_rx_sgl_size",
@@ -489,7 +487,7 @@ static int verb_notify_hints(struct sim_device *dev, const char *const *args, un
 
 		if (!obj || !json_object_is_type(obj, json_type_object)) {
 			json_object_put(obj);
-			return fail(err, errlen, "notify-hints: '%s' is not a JSON object", args[0]);
+			return sim_ctl_fail(err, errlen, "notify-hints: '%s' is not a JSON object", args[0]);
 		}
 		json_object_object_foreach(obj, key, val) {
 			r = hint_set(&h, key, json_object_get_string(val), err, errlen);
@@ -506,7 +504,7 @@ static int verb_notify_hints(struct sim_device *dev, const char *const *args, un
 			size_t klen = eq ? (size_t)(eq - args[i]) : 0;
 
 			if (!eq || klen == 0 || klen >= sizeof(key))
-				return fail(err, errlen,
+				return sim_ctl_fail(err, errlen,
 					    "notify-hints: '%s' is not allowed; use KEY=VALUE or a JSON object",
 					    args[i]);
 			memcpy(key, args[i], klen);

@@ -5,6 +5,9 @@
 #ifndef ENASIM_CTL_H
 #define ENASIM_CTL_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 struct event_base;
 struct json_object;
 struct sim_device;
@@ -40,6 +43,15 @@ int sim_ctl_server_create(struct event_base *base, const char *path, struct sim_
 /** sim_ctl_server_destroy() - close every client, remove the socket file.
  * NULL is fine. */
 void sim_ctl_server_destroy(struct sim_ctl_server *srv);
+
+/**
+ * sim_ctl_fail() - write a verb's error sentence into @err.
+ * Return: -EINVAL, so verbs can `return sim_ctl_fail(...)`.
+ */
+int sim_ctl_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/** sim_ctl_parse_on_off() - "on" or "off" for @verb; anything else is an error. */
+int sim_ctl_parse_on_off(const char *verb, const char *arg, bool *ret, char *err, size_t errlen);
 
 /**
  * sim_ctl_client_main() - `enasim ctl [--ctl PATH | --socket PATH] VERB

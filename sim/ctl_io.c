@@ -3,28 +3,16 @@
  * datapath part of show. Runs with dev->lock held. */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
+#include "ctl.h"
 #include "ctl_io.h"
 #include "eni.h"
 #include "io_priv.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 static int set_fault(struct sim_device *dev, const char *verb, enum sim_io_fault f,
 		     uint32_t value, char *err, size_t errlen)
@@ -32,21 +20,20 @@ static int set_fault(struct sim_device *dev, const char *verb, enum sim_io_fault
 	int r = sim_io_fault_set(dev, f, value);
 
 	if (r == -ENODEV)
-		return fail(err, errlen, "%s: this device has no datapath engine", verb);
+		return sim_ctl_fail(err, errlen, "%s: this device has no datapath engine", verb);
 	if (r < 0)
-		return fail(err, errlen, "%s: value %" PRIu32 " is not allowed", verb, value);
+		return sim_ctl_fail(err, errlen, "%s: value %" PRIu32 " is not allowed", verb, value);
 	return 0;
 }
 
 static int on_off(const char *verb, const char *arg, uint32_t *ret, char *err, size_t errlen)
 {
-	if (strcmp(arg, "on") == 0)
-		*ret = 1;
-	else if (strcmp(arg, "off") == 0)
-		*ret = 0;
-	else
-		return fail(err, errlen, "%s: '%s' is not allowed; use on or off", verb, arg);
-	return 0;
+	bool on;
+	int r = sim_ctl_parse_on_off(verb, arg, &on, err, errlen);
+
+	if (r == 0)
+		*ret = on;
+	return r;
 }
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *ret)
@@ -71,7 +58,7 @@ int sim_ctl_verb_corrupt(struct sim_device *dev, const char *const *args, unsign
 		return set_fault(dev, "corrupt", SIM_IO_FAULT_CORRUPT_TX_REQ_ID, 1, err, errlen);
 	if (strcmp(args[0], "rx-req-id") == 0)
 		return set_fault(dev, "corrupt", SIM_IO_FAULT_CORRUPT_RX_REQ_ID, 1, err, errlen);
-	return fail(err, errlen, "corrupt: '%s' is not allowed; use tx-req-id or rx-req-id",
+	return sim_ctl_fail(err, errlen, "corrupt: '%s' is not allowed; use tx-req-id or rx-req-id",
 		    args[0]);
 }
 
@@ -91,7 +78,7 @@ int sim_ctl_verb_rx_descs(struct sim_device *dev, const char *const *args, unsig
 	uint64_t v;
 
 	if (parse_u64(args[0], SIM_IO_RX_DESCS_MAX, &v) < 0 || v == 0)
-		return fail(err, errlen, "rx-descs: '%s' is not allowed; use 1..%u", args[0],
+		return sim_ctl_fail(err, errlen, "rx-descs: '%s' is not allowed; use 1..%u", args[0],
 			    SIM_IO_RX_DESCS_MAX);
 	return set_fault(dev, "rx-descs", SIM_IO_FAULT_RX_DESCS, (uint32_t)v, err, errlen);
 }
@@ -136,21 +123,21 @@ int sim_ctl_verb_allowance(struct sim_device *dev, const char *const *args, unsi
 	int r;
 
 	if (kind < 0)
-		return fail(err, errlen,
+		return sim_ctl_fail(err, errlen,
 			    "allowance: '%s' is not allowed; use bw-in, bw-out, pps, conntrack or linklocal",
 			    args[0]);
 	if (parse_u64(args[1], UINT64_MAX, &rate) < 0)
-		return fail(err, errlen,
+		return sim_ctl_fail(err, errlen,
 			    "allowance: rate '%s' is not allowed; use a non-negative integer (0 = unlimited)",
 			    args[1]);
 	r = sim_io_allowance_set(dev, (unsigned int)kind, rate);
 	if (r == -ENODEV)
-		return fail(err, errlen, "allowance: this device has no datapath engine");
+		return sim_ctl_fail(err, errlen, "allowance: this device has no datapath engine");
 	if (r == -ERANGE && kind == SIM_ENI_CONNTRACK)
-		return fail(err, errlen, "allowance: conntrack %s is too large; use 0..%u", args[1],
+		return sim_ctl_fail(err, errlen, "allowance: conntrack %s is too large; use 0..%u", args[1],
 			    SIM_ENI_CONNTRACK_MAX);
 	if (r < 0)
-		return fail(err, errlen, "allowance: rate %s is too large", args[1]);
+		return sim_ctl_fail(err, errlen, "allowance: rate %s is too large", args[1]);
 	return 0;
 }
 
