@@ -421,3 +421,14 @@ int ena_eth_ids_alloc(uint32_t depth, size_t info_size, uint16_t **ret_ids, void
 	*ret_info = info;
 	return 0;
 }
+
+int ena_eth_ring_check(uint32_t depth, unsigned int max_descs, unsigned int dma_width)
+{
+	if (depth < ENA_ETH_MIN_DEPTH || depth > ENA_ETH_MAX_DEPTH || (depth & (depth - 1)))
+		return -EINVAL;
+	if (max_descs < 1 || max_descs > ENA_MAX_SGL)
+		return -EINVAL;
+	if (dma_width < 32 || dma_width > 64)
+		return -EINVAL;
+	return 0;
+}

@@ -194,6 +194,19 @@ static inline void ena_eth_fail(uint32_t *slot, enum ena_reset_reason reason)
 void ena_eth_ring_doorbell(volatile uint32_t *reg, int kick_fd, uint32_t val);
 
 /**
+ * ena_eth_ring_check() - the limits every IO ring shares: depth a power of 2
+ * in [ENA_ETH_MIN_DEPTH, ENA_ETH_MAX_DEPTH], 1..ENA_MAX_SGL buffers per
+ * packet, a DMA width of 32..64 bits. Return: 0 or -EINVAL.
+ */
+int ena_eth_ring_check(uint32_t depth, unsigned int max_descs, unsigned int dma_width);
+
+/** ena_eth_dma_limit() - first device address past a @dma_width-bit space. */
+static inline uint64_t ena_eth_dma_limit(unsigned int dma_width)
+{
+	return dma_width >= 64 ? UINT64_MAX : 1ull << dma_width;
+}
+
+/**
  * ena_eth_ids_alloc() - the free req_id ring (filled 0..depth-1) and the
  * per-req_id info array of a queue. Nothing is allocated on failure.
  * Return: 0 or -ENOMEM.

@@ -16,13 +16,9 @@ int ena_rxq_init(struct ena_rxq *q, const struct ena_rxq_cfg *cfg)
 	void *info;
 	int r;
 
-	if (depth < ENA_ETH_MIN_DEPTH || depth > ENA_ETH_MAX_DEPTH || (depth & (depth - 1)))
+	if (ena_eth_ring_check(depth, cfg->max_descs, cfg->dma_width) < 0)
 		return -EINVAL;
 	if (!cfg->sq_ring || !cfg->cq_ring || !cfg->doorbell)
-		return -EINVAL;
-	if (cfg->max_descs < 1 || cfg->max_descs > ENA_MAX_SGL)
-		return -EINVAL;
-	if (cfg->dma_width < 32 || cfg->dma_width > 64)
 		return -EINVAL;
 
 	memset(q, 0, sizeof(*q));
@@ -42,7 +38,7 @@ int ena_rxq_init(struct ena_rxq *q, const struct ena_rxq_cfg *cfg)
 	/* a packet never spans more buffers than can be posted */
 	q->max_descs = cfg->max_descs < depth - 1 ? cfg->max_descs : (uint16_t)(depth - 1);
 	q->cdesc_mbz = cfg->cdesc_mbz;
-	q->dma_limit = cfg->dma_width >= 64 ? UINT64_MAX : 1ull << cfg->dma_width;
+	q->dma_limit = ena_eth_dma_limit(cfg->dma_width);
 	q->fail_reason = ENA_REASON_NONE;
 	return 0;
 }

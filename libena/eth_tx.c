@@ -43,15 +43,11 @@ int ena_txq_init(struct ena_txq *q, const struct ena_txq_cfg *cfg)
 	int r;
 	unsigned int e = cfg->llq_entry_size;
 
-	if (depth < ENA_ETH_MIN_DEPTH || depth > ENA_ETH_MAX_DEPTH || (depth & (depth - 1)))
+	if (ena_eth_ring_check(depth, cfg->max_descs, cfg->dma_width) < 0)
 		return -EINVAL;
 	if (e != 0 && e != ENA_LLQ_ENTRY_SIZE_NORMAL && e != ENA_LLQ_ENTRY_SIZE_LARGE)
 		return -EINVAL;
 	if ((e ? !cfg->llq_base : !cfg->sq_ring) || !cfg->cq_ring || !cfg->doorbell)
-		return -EINVAL;
-	if (cfg->max_descs < 1 || cfg->max_descs > ENA_MAX_SGL)
-		return -EINVAL;
-	if (cfg->dma_width < 32 || cfg->dma_width > 64)
 		return -EINVAL;
 
 	memset(q, 0, sizeof(*q));
@@ -72,7 +68,7 @@ int ena_txq_init(struct ena_txq *q, const struct ena_txq_cfg *cfg)
 	q->max_descs = cfg->max_descs;
 	q->tx_offloads = cfg->tx_offloads;
 	q->cdesc_mbz = cfg->cdesc_mbz;
-	q->dma_limit = cfg->dma_width >= 64 ? UINT64_MAX : 1ull << cfg->dma_width;
+	q->dma_limit = ena_eth_dma_limit(cfg->dma_width);
 	q->fail_reason = ENA_REASON_NONE;
 	if (e) {
 		q->llq_base = (volatile uint64_t *)cfg->llq_base;
