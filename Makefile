@@ -173,7 +173,7 @@ integration: all
 # libFuzzer harnesses (clang, ASan) in build-fuzz/; fuzz-check runs each for a
 # bounded time on a scratch copy of its seed corpus.
 FUZZ_CC ?= clang
-FUZZ_CONFIG_SRCS := tests/fuzz/fuzz_config.c daemon/params.c daemon/config.c
+FUZZ_CONFIG_SRCS := tests/fuzz/fuzz_config.c daemon/params.c daemon/config.c libena/pci_sysfs.c
 .PHONY: fuzz fuzz-check
 fuzz: build-fuzz/fuzz_config
 

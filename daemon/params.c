@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "params.h"
+#include "pci_sysfs.h"
 
 _Static_assert(PARAM__COUNT <= 64, "has bits are one uint64_t");
 
@@ -555,21 +556,21 @@ static int parse_device(const struct param *p, const char *text, const char *sho
 		/* DDDD:BB:DD.F */
 		static const char pattern[] = "xxxx:xx:xx.x";
 		const char *a = text + plen;
-		char norm[sizeof(PCI_PREFIX) + sizeof(pattern)];
+		struct ena_pci_bdf bdf;
+		char canon[ENA_PCI_BDF_STRLEN];
 
+		/* The config wants the full form; libena (which also takes
+		 * "BB:DD.F") decides the ranges and the canonical spelling, so
+		 * the config accepts exactly what the bus will open. */
 		if (strlen(a) != sizeof(pattern) - 1)
 			return fail(p, err, "%s is not a PCI address", shown);
 		for (size_t i = 0; pattern[i]; i++) {
 			if (pattern[i] == 'x' ? hex_value(a[i]) < 0 : a[i] != pattern[i])
 				return fail(p, err, "%s is not a PCI address", shown);
 		}
-		if (hex_value(a[8]) * 16 + hex_value(a[9]) > 0x1f || hex_value(a[11]) > 7)
+		if (ena_pci_bdf_parse(a, &bdf) < 0 || ena_pci_bdf_format(&bdf, canon, sizeof(canon)) < 0)
 			return fail(p, err, "%s: PCI device or function out of range", shown);
-		snprintf(norm, sizeof(norm), "%s%s", PCI_PREFIX, a);
-		for (char *c = norm + plen; *c; c++)
-			if (*c >= 'A' && *c <= 'F')
-				*c = (char)(*c - 'A' + 'a');
-		memcpy(ret->str, norm, strlen(norm) + 1);
+		snprintf(ret->str, sizeof(ret->str), "%s%s", PCI_PREFIX, canon);
 		return 0;
 	}
 	plen = strlen(VFIO_USER_PREFIX);
