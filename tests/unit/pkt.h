@@ -17,6 +17,9 @@ struct pkt_flow {
 	uint16_t sport, dport;
 };
 
+/* The Microsoft RSS verification key, in standard Toeplitz byte order. */
+extern const uint8_t ms_rss_key[40];
+
 /* Ethernet + IPv4 + UDP with @payload_len bytes of a pattern seeded by @seed.
  * Checksums are filled in unless @leave_csum (then L4 csum is 0 and the IP
  * header checksum is 0). Returns the frame length. */

@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "params.h"
+#include "pkt.h"
 
 #define DATA "tests/data/config"
 
@@ -441,12 +442,6 @@ static void check_empty(const struct enad_config *cfg)
 	assert_int_equal(cfg->global.log_level, PARAM_LOG_INFO);
 }
 
-static const uint8_t ms_key[PARAM_RSS_KEY_SIZE] = {
-	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
-	0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
-	0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
-};
-
 static void check_full(const struct enad_config *cfg)
 {
 	const struct enad_device_config *d = port(cfg, "ena7");
@@ -470,7 +465,7 @@ static void check_full(const struct enad_config *cfg)
 	assert_int_equal(d->llq_policy, PARAM_LLQ_LARGE);
 	assert_true(d->force_large_llq_header);
 	assert_int_equal(d->mtu, 9001);
-	assert_memory_equal(d->rss_key, ms_key, sizeof(ms_key));
+	assert_memory_equal(d->rss_key, ms_rss_key, sizeof(ms_rss_key));
 	assert_int_equal(d->rss_hash_function, PARAM_HFUNC_CRC32);
 	assert_int_equal(d->rss_indir.kind, PARAM_INDIR_WEIGHT);
 	assert_int_equal(d->rss_indir.n, 8);
@@ -523,7 +518,7 @@ static void check_crlf(const struct enad_config *cfg)
 
 	assert_string_equal(d->device, "vfio-user:/run/enasim/ena0.sock");
 	assert_int_equal(d->rx_queue_size, 2048);
-	assert_memory_equal(d->rss_key, ms_key, sizeof(ms_key));
+	assert_memory_equal(d->rss_key, ms_rss_key, sizeof(ms_rss_key));
 	assert_int_equal(d->origin[PARAM_RX_QUEUE_SIZE].line, 4);
 }
 

@@ -28,12 +28,6 @@
 #define TX_SLOTS 64
 #define MAX_FRAME 65536
 
-static const uint8_t ms_key[ENA_RSS_KEY_SIZE] = {
-	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
-	0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
-	0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
-};
-
 struct fx {
 	struct sim sim;
 	struct ena_dev *dev;
@@ -395,7 +389,7 @@ static uint32_t flow_hash(const struct pkt_flow *fl)
 		fl->sport >> 8, fl->sport, fl->dport >> 8, fl->dport,
 	};
 
-	return ena_rss_toeplitz(ms_key, t, sizeof(t));
+	return ena_rss_toeplitz(ms_rss_key, t, sizeof(t));
 }
 
 /* Set table entry i to queue (i + shift) % NQ and send the Microsoft flows:
@@ -435,7 +429,7 @@ static void test_rss_steering(void **state)
 	struct fx *f = *state;
 	uint16_t fields[ENA_RSS_PROTO_NUM] = { 0 };
 
-	assert_int_equal(ena_rss_set_function(f->dev, ENA_HASH_TOEPLITZ, ms_key, 0), 0);
+	assert_int_equal(ena_rss_set_function(f->dev, ENA_HASH_TOEPLITZ, ms_rss_key, 0), 0);
 	for (unsigned int p = 0; p < ENA_RSS_PROTO_NUM; p++)
 		fields[p] = p <= ENA_RSS_UDP6 ? 0x3c : (p <= ENA_RSS_IP4_FRAG ? 0x0c : 0);
 	/* No sorting: plain Toeplitz over (src, dst, sport, dport). */

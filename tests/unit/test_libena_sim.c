@@ -17,13 +17,7 @@
 
 #include "ena_dev.h"
 #include "sim_harness.h"
-
-/* Microsoft RSS verification key (in standard Toeplitz byte order). */
-static const uint8_t ms_key[ENA_RSS_KEY_SIZE] = {
-	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
-	0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
-	0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
-};
+#include "pkt.h"
 
 struct events {
 	int keep_alives;
@@ -258,28 +252,28 @@ static void test_rss_function_and_key(void **state)
 	struct json_object *show;
 	char reversed_hex[2 * ENA_RSS_KEY_SIZE + 1];
 
-	assert_int_equal(ena_rss_set_function(f->dev, ENA_HASH_TOEPLITZ, ms_key, 0xffffffff), 0);
+	assert_int_equal(ena_rss_set_function(f->dev, ENA_HASH_TOEPLITZ, ms_rss_key, 0xffffffff), 0);
 	assert_int_equal(ena_rss_get_function(f->dev, &func, key, &init), 0);
 	assert_int_equal(func, ENA_HASH_TOEPLITZ);
 	assert_int_equal(init, 0xffffffff);
-	assert_memory_equal(key, ms_key, sizeof(key));
+	assert_memory_equal(key, ms_rss_key, sizeof(key));
 
 	/* On the wire the key is byte-reversed: that is what the device holds. */
 	for (int i = 0; i < ENA_RSS_KEY_SIZE; i++)
-		sprintf(reversed_hex + 2 * i, "%02x", ms_key[ENA_RSS_KEY_SIZE - 1 - i]);
+		sprintf(reversed_hex + 2 * i, "%02x", ms_rss_key[ENA_RSS_KEY_SIZE - 1 - i]);
 	show = sim_show(&f->sim);
 	assert_string_equal(json_str(show, "rss.key"), reversed_hex);
 	assert_string_equal(json_str(show, "rss.function"), "toeplitz");
 	json_object_put(show);
 
-	assert_int_equal(ena_rss_set_function(f->dev, ENA_HASH_CRC32, ms_key, 0), 0);
+	assert_int_equal(ena_rss_set_function(f->dev, ENA_HASH_CRC32, ms_rss_key, 0), 0);
 	assert_int_equal(ena_rss_get_function(f->dev, &func, NULL, &init), 0);
 	assert_int_equal(func, ENA_HASH_CRC32);
 	assert_int_equal(init, 0);
 	show = sim_show(&f->sim);
 	assert_string_equal(json_str(show, "rss.function"), "crc32");
 	json_object_put(show);
-	assert_int_equal(ena_rss_set_function(f->dev, 3, ms_key, 0), -EINVAL);
+	assert_int_equal(ena_rss_set_function(f->dev, 3, ms_rss_key, 0), -EINVAL);
 }
 
 static void test_rss_hash_input(void **state)

@@ -10,11 +10,7 @@
 
 #include <ena/ena.h>
 
-static const uint8_t ms_key[ENA_RSS_KEY_SIZE] = {
-	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
-	0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
-	0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
-};
+#include "pkt.h"
 
 struct vector {
 	int family;
@@ -58,13 +54,13 @@ static void test_toeplitz_ms_vectors(void **state)
 		size_t n;
 
 		n = build_tuple(&vectors[i], buf, 0);
-		if (ena_rss_toeplitz(ms_key, buf, n) != vectors[i].hash_l3)
+		if (ena_rss_toeplitz(ms_rss_key, buf, n) != vectors[i].hash_l3)
 			fail_msg("vector %zu (%s) L3: got %#x want %#x", i, vectors[i].src,
-				 ena_rss_toeplitz(ms_key, buf, n), vectors[i].hash_l3);
+				 ena_rss_toeplitz(ms_rss_key, buf, n), vectors[i].hash_l3);
 		n = build_tuple(&vectors[i], buf, 1);
-		if (ena_rss_toeplitz(ms_key, buf, n) != vectors[i].hash_l4)
+		if (ena_rss_toeplitz(ms_rss_key, buf, n) != vectors[i].hash_l4)
 			fail_msg("vector %zu (%s) L4: got %#x want %#x", i, vectors[i].src,
-				 ena_rss_toeplitz(ms_key, buf, n), vectors[i].hash_l4);
+				 ena_rss_toeplitz(ms_rss_key, buf, n), vectors[i].hash_l4);
 	}
 }
 
@@ -73,12 +69,12 @@ static void test_toeplitz_is_key_sensitive(void **state)
 	uint8_t key[ENA_RSS_KEY_SIZE], buf[36];
 	size_t n = build_tuple(&vectors[0], buf, 1);
 
-	memcpy(key, ms_key, sizeof(key));
+	memcpy(key, ms_rss_key, sizeof(key));
 	key[10] ^= 0x01; /* the first bit only meets the first input bit */
 	assert_int_not_equal(ena_rss_toeplitz(key, buf, n), vectors[0].hash_l4);
 	/* A reversed key (what the device stores) is a different key. */
 	for (int i = 0; i < ENA_RSS_KEY_SIZE; i++)
-		key[i] = ms_key[ENA_RSS_KEY_SIZE - 1 - i];
+		key[i] = ms_rss_key[ENA_RSS_KEY_SIZE - 1 - i];
 	assert_int_not_equal(ena_rss_toeplitz(key, buf, n), vectors[0].hash_l4);
 }
 

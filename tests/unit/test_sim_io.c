@@ -21,6 +21,7 @@
 #include "ena/io.h"
 #include "eni.h"
 #include "io.h"
+#include "pkt.h"
 #include "wire.h"
 
 /* ---- fake DMA memory, transport and clock ---- */
@@ -885,13 +886,6 @@ static void test_tso(void **state)
 		tso_round(&cases[i]);
 }
 
-/* The Microsoft RSS verification key and its IPv4 TCP vectors. */
-static const uint8_t ms_key[ENA_RSS_KEY_SIZE] = {
-	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
-	0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
-	0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
-};
-
 static const struct flow ms_flows[] = {
 	{ 0x420995bb, 0xa18e6450, 2794, 1766 },
 	{ 0xc75c6f02, 0x41458c53, 14230, 4739 },
@@ -932,7 +926,7 @@ static void test_rss_steering(void **state)
 	memset(key, 0, sizeof(*key));
 	key->key_parts = ENA_RSS_KEY_PARTS;
 	for (unsigned int i = 0; i < ENA_RSS_KEY_SIZE; i++)
-		((uint8_t *)key->key)[i] = ms_key[ENA_RSS_KEY_SIZE - 1 - i];
+		((uint8_t *)key->key)[i] = ms_rss_key[ENA_RSS_KEY_SIZE - 1 - i];
 	cmd.u.hash_func.selected_func = 1u << ENA_HASH_TOEPLITZ;
 	assert_int_equal(set_feature(t, &cmd, ENA_FEAT_RSS_HASH_FUNCTION, sizeof(*key)), 0);
 	memset(hc, 0, sizeof(*hc));
@@ -953,7 +947,7 @@ static void test_rss_steering(void **state)
 			put32(tuple + 4, fl->daddr);
 			put16(tuple + 8, fl->sport);
 			put16(tuple + 10, fl->dport);
-			assert_int_equal(ena_rss_toeplitz(ms_key, tuple, sizeof(tuple)), ms_hash[i]);
+			assert_int_equal(ena_rss_toeplitz(ms_rss_key, tuple, sizeof(tuple)), ms_hash[i]);
 			r.req_id = (uint16_t)i;
 			tx_host(t, &q[0], frame, len, 1, &r);
 			sim_io_poll(t->io);
