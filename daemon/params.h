@@ -238,6 +238,14 @@ bool param_ifname_valid(const char *name);
 /** param_apply_name() - "live", "reconfigure", "reset", "restart"; NULL if out of range. */
 const char *param_apply_name(enum param_apply apply);
 
+/** param_log_level_syslog() - the syslog priority (LOG_ERR..LOG_DEBUG) of a level. */
+static inline int param_log_level_syslog(enum param_log_level level)
+{
+	static const int prio[] = { 3 /* LOG_ERR */, 4 /* LOG_WARNING */, 6 /* LOG_INFO */, 7 /* LOG_DEBUG */ };
+
+	return (unsigned int)level < 4 ? prio[level] : 6;
+}
+
 /** param_log_level_name() - "err", "warn", "info", "debug"; NULL if out of range. */
 const char *param_log_level_name(enum param_log_level level);
 
