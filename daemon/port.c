@@ -498,6 +498,13 @@ static int port_device_init(struct port *p)
 		return log_dev_errno(LOG_ERR, &p->log, NULL, r, "set mtu %u: %s", p->cfg.mtu,
 				     ena_error_last());
 
+	if (p->cfg.frag_bypass) {
+		r = ena_dev_set_frag_bypass(p->dev, true);
+		if (r == -EOPNOTSUPP)
+			log_dev(LOG_WARNING, &p->log, "config", "frag_bypass: %s", ena_error_last());
+		else if (r < 0)
+			return log_dev_errno(LOG_ERR, &p->log, NULL, r, "frag_bypass: %s", ena_error_last());
+	}
 	/* The device reports link changes through the AENQ; until it says
 	 * otherwise the link is up (a fresh port), or stays as last reported. */
 	if (!p->link_known)

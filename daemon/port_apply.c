@@ -219,6 +219,11 @@ static int reconfigure(struct port *p, uint64_t ch)
 	port_queues_down(p);
 	if (ch & PARAM_HAS(PARAM_MTU))
 		r = apply_mtu(p);
+	if (!r && (ch & PARAM_HAS(PARAM_FRAG_BYPASS))) {
+		r = ena_dev_set_frag_bypass(p->dev, p->cfg.frag_bypass);
+		if (r < 0)
+			log_dev_errno(LOG_ERR, &p->log, "config", r, "frag_bypass: %s", ena_error_last());
+	}
 	if (!r) {
 		port_set_state(p, PORT_RECONFIGURE, NULL);
 		r = port_queues_up(p);

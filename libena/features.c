@@ -68,6 +68,15 @@ int ena_dev_set_mtu(struct ena_dev *dev, uint32_t mtu)
 	return ena_set_feature(dev, ENA_FEAT_MTU, 0, &m, sizeof(m), 0, 0);
 }
 
+int ena_dev_set_frag_bypass(struct ena_dev *dev, bool enable)
+{
+	struct ena_feat_frag_bypass f = { .enable = enable };
+
+	if (!(dev->attrs.supported_features & ENA_FEAT_BIT(ENA_FEAT_FRAG_BYPASS)))
+		return ena_error_set(-EOPNOTSUPP, "device does not support frag_bypass");
+	return ena_set_feature(dev, ENA_FEAT_FRAG_BYPASS, 0, &f, sizeof(f), 0, 0);
+}
+
 int ena_dev_get_link(struct ena_dev *dev, struct ena_feat_link *ret)
 {
 	struct ena_acq_get_feature_resp resp;

@@ -219,6 +219,21 @@ static void test_bringup_attributes(void **state)
 	json_object_put(show);
 }
 
+static void test_frag_bypass(void **state)
+{
+	struct fixture *f = *state;
+	struct json_object *show;
+
+	assert_int_equal(ena_dev_set_frag_bypass(f->dev, true), 0);
+	show = sim_show(&f->sim);
+	assert_true(json_object_get_boolean(json_path(show, "frag_bypass")));
+	json_object_put(show);
+	assert_int_equal(ena_dev_set_frag_bypass(f->dev, false), 0);
+	show = sim_show(&f->sim);
+	assert_false(json_object_get_boolean(json_path(show, "frag_bypass")));
+	json_object_put(show);
+}
+
 static void test_mtu(void **state)
 {
 	struct fixture *f = *state;
@@ -698,6 +713,7 @@ int main(void)
 		cmocka_unit_test(test_polling_mode),
 		T(test_bringup_attributes),
 		T(test_mtu),
+		T(test_frag_bypass),
 		T(test_rss_function_and_key),
 		T(test_rss_hash_input),
 		T(test_rss_indirection_needs_rx_queues),

@@ -197,6 +197,12 @@ void ena_dev_dma_free(struct ena_dma_mem *mem);
 
 /** ena_dev_set_mtu() - SET_FEATURE MTU; @mtu in [ENA_MIN_MTU, max_mtu]. */
 int ena_dev_set_mtu(struct ena_dev *dev, uint32_t mtu);
+/**
+ * ena_dev_set_frag_bypass() - SET_FEATURE FRAG_BYPASS: exempt IPv4
+ * fragments from the per-ENI egress fragment PPS limit (or not).
+ * Return: 0, -EOPNOTSUPP (feature not offered), an admin error.
+ */
+int ena_dev_set_frag_bypass(struct ena_dev *dev, bool enable);
 int ena_dev_get_link(struct ena_dev *dev, struct ena_feat_link *ret);
 int ena_dev_get_hw_hints(struct ena_dev *dev, struct ena_hw_hints *ret);
 /**
