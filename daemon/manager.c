@@ -345,11 +345,16 @@ void manager_free(struct manager *m)
 	for (unsigned int i = 0; i < m->n_ports; i++)
 		port_free(m->ports[i]);
 	free(m->ports);
-	event_free(m->watchdog_ev);
-	event_free(m->sig_term);
-	event_free(m->sig_int);
-	event_free(m->sig_hup);
-	event_free(m->sig_usr2);
+	if (m->watchdog_ev)
+		event_free(m->watchdog_ev);
+	if (m->sig_term)
+		event_free(m->sig_term);
+	if (m->sig_int)
+		event_free(m->sig_int);
+	if (m->sig_hup)
+		event_free(m->sig_hup);
+	if (m->sig_usr2)
+		event_free(m->sig_usr2);
 	if (m->base)
 		event_base_free(m->base);
 	config_free(&m->cfg);

@@ -251,7 +251,8 @@ void port_queues_down(struct port *p)
 		int r;
 
 		port_retire_stats(p, i);
-		if (q->qp && (r = ena_qpair_destroy(q->qp)) < 0)
+		/* after a reset libena skips the DESTROY commands and says so */
+		if (q->qp && (r = ena_qpair_destroy(q->qp)) < 0 && p->dev_up)
 			log_dev_errno(LOG_WARNING, &p->log, NULL, r, "destroy queue %u: %m (%s)", i,
 				      ena_error_last());
 		q->qp = NULL;
@@ -449,8 +450,7 @@ static int port_device_init(struct port *p)
 	p->last_keep_alive_us = port_now_us();
 
 	fd = ena_dev_admin_irq_fd(p->dev);
-	event_free(p->admin_ev);
-	p->admin_ev = NULL;
+	port_event_free(&p->admin_ev);
 	if (fd >= 0) {
 		p->admin_ev = event_new(p->base, fd, EV_READ | EV_PERSIST, port_admin_irq, p);
 		if (!p->admin_ev || event_add(p->admin_ev, NULL) < 0)
@@ -515,7 +515,7 @@ static int port_device_init(struct port *p)
 /* Reset and close what the device side holds; the TAP stays. */
 void port_device_down(struct port *p, enum ena_reset_reason reason)
 {
-	event_del(p->eni_ev);
+	port_event_del(p->eni_ev);
 	if (p->dev && p->dev_up) {
 		int r = ena_dev_reset(p->dev, reason);
 
@@ -525,8 +525,7 @@ void port_device_down(struct port *p, enum ena_reset_reason reason)
 	}
 	p->dev_up = false;
 	port_queues_down(p);
-	event_free(p->admin_ev);
-	p->admin_ev = NULL;
+	port_event_free(&p->admin_ev);
 }
 
 /* Everything from an opened (or freshly reset) device to UP. */
@@ -628,9 +627,9 @@ void port_stop(struct port *p)
 {
 	if (!p || p->state == PORT_STOPPED)
 		return;
-	event_del(p->tick_ev);
-	event_del(p->retry_ev);
-	event_del(p->reset_ev);
+	port_event_del(p->tick_ev);
+	port_event_del(p->retry_ev);
+	port_event_del(p->reset_ev);
 	p->reset_pending = false;
 	if (p->state == PORT_UP)
 		p->stat[PORT_STAT_INTERFACE_DOWN]++;
@@ -649,11 +648,11 @@ void port_free(struct port *p)
 	if (!p)
 		return;
 	port_stop(p);
-	event_free(p->tick_ev);
-	event_free(p->eni_ev);
-	event_free(p->reset_ev);
-	event_free(p->retry_ev);
-	event_free(p->notify_ev);
+	port_event_free(&p->tick_ev);
+	port_event_free(&p->eni_ev);
+	port_event_free(&p->reset_ev);
+	port_event_free(&p->retry_ev);
+	port_event_free(&p->notify_ev);
 	if (p->notify_fd >= 0)
 		close(p->notify_fd);
 	free(p);

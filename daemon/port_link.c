@@ -85,8 +85,7 @@ int port_link_open(struct port *p)
 
 void port_link_close(struct port *p)
 {
-	event_free(p->lw_ev);
-	p->lw_ev = NULL;
+	port_event_free(&p->lw_ev);
 	link_watch_close(p->lw);
 	p->lw = NULL;
 	link_sock_close(p->ls);

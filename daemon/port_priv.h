@@ -26,6 +26,20 @@ static inline uint64_t port_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* event_free() does not take NULL. */
+static inline void port_event_free(struct event **ev)
+{
+	if (*ev)
+		event_free(*ev);
+	*ev = NULL;
+}
+
+static inline void port_event_del(struct event *ev)
+{
+	if (ev)
+		event_del(ev);
+}
+
 struct port_queue {
 	struct ena_qpair *qp;
 	struct worker *worker;

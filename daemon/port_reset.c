@@ -104,7 +104,7 @@ void port_reset_run(evutil_socket_t fd, short what, void *arg)
 	if (p->state == PORT_STOPPED)
 		return;
 	p->reset_pending = false;
-	event_del(p->retry_ev);
+	port_event_del(p->retry_ev);
 	if (p->state != PORT_FAILED) {
 		/* a fresh failure: FAILED retries keep the first start time */
 		p->reset_start_us = port_now_us();

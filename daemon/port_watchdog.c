@@ -237,7 +237,7 @@ void port_eni_reschedule(struct port *p)
 	const struct ena_dev_attrs *a;
 	struct timeval tv;
 
-	event_del(p->eni_ev);
+	port_event_del(p->eni_ev);
 	if (!p->dev || !p->dev_up || !p->cfg.eni_metrics_sample_interval)
 		return;
 	a = ena_dev_attrs(p->dev);
