@@ -606,6 +606,7 @@ int port_start(struct port *p)
 	if (r < 0) {
 		char why[160];
 
+		p->reset_reason = ENA_RESET_INIT_ERR;
 		snprintf(why, sizeof(why), "bring-up failed: %s", strerror(-r));
 		port_device_down(p, ENA_RESET_INIT_ERR);
 		p->stat[PORT_STAT_RESET_FAIL]++;

@@ -95,8 +95,11 @@ void port_retry_schedule(struct port *p)
 void port_reset_run(evutil_socket_t fd, short what, void *arg)
 {
 	struct port *p = arg;
-	enum ena_reset_reason reason = p->reset_pending ? p->reset_reason : ENA_RESET_INIT_ERR;
-	const char *rname = ena_reset_reason_name(reason);
+	/* a retry from FAILED resets (if at all) as an init error, but is
+	 * still the recovery from the reason that started it */
+	bool retry = !p->reset_pending && p->state == PORT_FAILED;
+	enum ena_reset_reason reason = retry ? ENA_RESET_INIT_ERR : p->reset_reason;
+	const char *rname = ena_reset_reason_name(p->reset_reason);
 	struct port_event ev = { .kind = PORT_EVENT_RESET, .reason = rname };
 	char why[200];
 	int r;
@@ -113,7 +116,7 @@ void port_reset_run(evutil_socket_t fd, short what, void *arg)
 		port_log_stats(p);
 	}
 	port_emit(p, &ev);
-	port_set_state(p, PORT_RESETTING, rname);
+	port_set_state(p, PORT_RESETTING, retry ? "retrying" : rname);
 	port_update_carrier(p);
 	port_device_down(p, reason);
 
