@@ -4,7 +4,8 @@
 #   make              build everything into build/
 #   make check        install deps, build, run every test (unit + integration)
 #   make SAN=address  sanitizer build (address, undefined or thread) in build-SAN/
-#   make install      PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc
+#   make demo         a guided tour: enad moving traffic through enasim (KEEP=1 keeps it)
+#   make install      PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc (and uninstall)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -25,7 +26,8 @@ PKGS := libsystemd json-c libnl-3.0 libnl-route-3.0 numa libevent inih
 LIBENA_PKGS := json-c numa
 
 ifeq ($(SAN),)
-B := build
+# B=build-NAME gives a private build tree (parallel work on one checkout).
+B ?= build
 SANFLAGS :=
 else
 B := build-$(SAN)
@@ -81,6 +83,17 @@ SIM_MAIN_SRCS := sim/main.c sim/ctl_client.c
 # unit tests link; each daemon engineer appends their sources here.
 DAEMON_CORE_SRCS := daemon/params.c daemon/config.c
 DAEMON_CORE_SRCS += daemon/tap.c daemon/link.c daemon/log.c daemon/notify.c
+DAEMON_CORE_SRCS += daemon/worker.c daemon/txprep.c
+DAEMON_CORE_SRCS += daemon/port.c daemon/port_rss.c daemon/port_watchdog.c daemon/port_reset.c \
+	daemon/port_link.c daemon/port_apply.c daemon/manager.c
+DAEMON_CORE_SRCS += daemon/control.c daemon/rpc.c daemon/rpc_decode.c daemon/rpc_methods.c
+
+# enactl (cli/): main.c is the program; the rest goes into libenactl.a, which
+# test_enactl links. It needs json-c only, never libena.
+ENACTL_SRCS := cli/enactl.c cli/args.c cli/call.c cli/client.c cli/print.c \
+	cli/cmd_list.c cli/cmd_show.c cli/cmd_stats.c cli/cmd_set.c cli/cmd_rss.c \
+	cli/cmd_reset.c cli/cmd_watch.c cli/cmd_version.c
+ENACTL_MAIN_SRCS := cli/main.c
 
 # Unit tests: tests/unit/NAME.c -> $(B)/tests/NAME, linked with libena.a and
 # libenasim.a. Each owner lists its tests here.
@@ -91,8 +104,13 @@ UNIT_TESTS_COM := test_strings test_rss test_libena_sim test_datapath test_wires
 UNIT_TESTS_ETH := test_eth
 UNIT_TESTS_DAEMON := test_config
 UNIT_TESTS_DAEMON += test_tap_link test_log_notify
+UNIT_TESTS_DAEMON += test_worker test_txprep
+UNIT_TESTS_DAEMON += test_rpc test_control
+UNIT_TESTS_DAEMON += test_port
 UNIT_TESTS := $(UNIT_TESTS_BUS) $(UNIT_TESTS_KERNEL) $(UNIT_TESTS_SIM) $(UNIT_TESTS_COM) \
 	$(UNIT_TESTS_ETH) $(UNIT_TESTS_DAEMON)
+UNIT_TESTS_CLI := test_enactl
+UNIT_TESTS += $(UNIT_TESTS_CLI)
 
 LIBENA_OBJS := $(LIBENA_SRCS:%.c=$(B)/obj/%.o)
 SIM_LIB_OBJS := $(SIM_LIB_SRCS:%.c=$(B)/obj/%.o)
@@ -102,9 +120,14 @@ UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/%)
 
 LIBENA_SO := $(B)/libena.so.$(SOVERSION)
 PROGRAMS := $(B)/enasim
+PROGRAMS += $(B)/enactl
+PROGRAMS += $(B)/enad
+# Helpers the integration scripts (tests/integration/*.t) run.
+INTEGRATION_BINS := $(B)/tests/notify_listen
+INTEGRATION_BINS += $(B)/tests/rpc_client
 
 .PHONY: all check unit integration deps install uninstall clean bench
-all: $(B)/libena.a $(LIBENA_SO) $(B)/libena.pc $(PROGRAMS) $(UNIT_BINS)
+all: $(B)/libena.a $(LIBENA_SO) $(B)/libena.pc $(PROGRAMS) $(UNIT_BINS) $(INTEGRATION_BINS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -136,6 +159,37 @@ $(B)/libenasim.a: $(SIM_LIB_OBJS)
 $(B)/enasim: $(SIM_MAIN_OBJS) $(B)/libenasim.a $(B)/libena.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(SANFLAGS) -pthread -o $@ $^ $(LDLIBS_ALL)
+
+$(B)/enad: $(B)/obj/daemon/main.o $(B)/libenad.a $(B)/libena.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(SANFLAGS) -pthread -o $@ $^ $(LDLIBS_ALL)
+
+$(B)/tests/notify_listen: $(B)/obj/tests/integration/notify_listen.o
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(SANFLAGS) -o $@ $^
+
+$(B)/tests/rpc_client: $(B)/obj/tests/integration/rpc_client.o
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(SANFLAGS) -o $@ $^
+
+ENACTL_OBJS := $(ENACTL_SRCS:%.c=$(B)/obj/%.o)
+LDLIBS_ENACTL = $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null)
+$(B)/libenactl.a: $(ENACTL_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/enactl: $(ENACTL_MAIN_SRCS:%.c=$(B)/obj/%.o) $(B)/libenactl.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS_ENACTL)
+
+# test_enactl runs enactl in-process against a fake server thread.
+$(B)/obj/tests/unit/test_enactl.o: CPPFLAGS += -Icli
+$(B)/tests/test_enactl: $(B)/obj/tests/unit/test_enactl.o $(B)/libenactl.a
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(SANFLAGS) -pthread -o $@ $^ $(LDLIBS_ENACTL) -lcmocka
 
 TEST_HARNESS_OBJS := $(B)/obj/tests/unit/sim_harness.o $(B)/obj/tests/unit/pkt.o
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(TEST_HARNESS_OBJS) $(B)/libenad.a $(B)/libenasim.a $(B)/libena.a
@@ -183,6 +237,19 @@ build-fuzz/fuzz_config: $(FUZZ_CONFIG_SRCS) daemon/params.h daemon/config.h
 	$(Q)$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address $(WARNFLAGS) $(CPPFLAGS) \
 		-o $@ $(FUZZ_CONFIG_SRCS) $(shell $(PKG_CONFIG) --libs inih)
 
+# The control API's request parser and dispatcher with the parameter decoding
+# (no port: the harness has its own method table over a default device config).
+FUZZ_RPC_SRCS := tests/fuzz/fuzz_rpc.c daemon/rpc.c daemon/rpc_decode.c daemon/params.c \
+	daemon/config.c libena/pci_sysfs.c
+fuzz: build-fuzz/fuzz_rpc
+
+build-fuzz/fuzz_rpc: $(FUZZ_RPC_SRCS) daemon/rpc.h daemon/rpc_decode.h daemon/params.h daemon/config.h
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address $(WARNFLAGS) $(CPPFLAGS) \
+		$(shell $(PKG_CONFIG) --cflags json-c) \
+		-o $@ $(FUZZ_RPC_SRCS) $(shell $(PKG_CONFIG) --libs json-c inih)
+
 fuzz-check: fuzz
 	@rm -rf build-fuzz/corpus-config && mkdir -p build-fuzz/corpus-config
 	build-fuzz/fuzz_config -max_total_time=20 -timeout=10 -rss_limit_mb=2048 \
@@ -197,7 +264,7 @@ vfio-guest-test: all
 # Debian packages needed to build and test (idempotent).
 DEB_PACKAGES := build-essential pkg-config libsystemd-dev libjson-c-dev libnl-3-dev \
 	libnl-route-3-dev libnuma-dev libevent-dev libinih-dev libcmocka-dev \
-	iproute2 iputils-ping iperf3 procps psmisc valgrind mandoc perl clang libclang-rt-14-dev
+	iproute2 iputils-ping iperf3 procps psmisc valgrind mandoc perl clang libclang-rt-14-dev jq
 # vfio-guest-test: the guest, its kernel and initramfs tools; linux-source and
 # the headers rebuild vfio.ko with noiommu (Debian builds it without).
 DEB_PACKAGES += qemu-system-x86 linux-image-amd64 linux-headers-amd64 linux-source \
@@ -212,20 +279,82 @@ deps:
 	else echo "deps: all installed"; fi
 
 # ---- install ----
-install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/ena $(DESTDIR)$(PKGCONFIGDIR)
-	install -m 0755 $(B)/enasim $(DESTDIR)$(BINDIR)/enasim
+# Programs, libena (shared, static, headers, .pc), systemd units, the
+# sysusers.d entry, the config (never over an existing one), manual pages and
+# enactl's bash completion. The unit and sysusers directories come from
+# systemd's pkg-config file; units are written with this install's paths.
+DATADIR ?= $(PREFIX)/share
+SYSTEMDUNITDIR ?= $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+SYSUSERSDIR ?= $(or $(shell $(PKG_CONFIG) --variable=sysusersdir systemd 2>/dev/null),/usr/lib/sysusers.d)
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+# Written by other parts of the tree; installed when present.
+INSTALL_MAN8 := daemon/enad.8 sim/enasim.8 $(wildcard cli/enactl.8)
+INSTALL_BASHCOMP := $(wildcard cli/enactl.bash-completion)
+SUBST_PATHS = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
+	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+
+install: all $(B)/enad $(B)/enactl
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/ena $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/enad $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(B)/enad $(DESTDIR)$(SBINDIR)/enad
+	install -m 0755 $(B)/enactl $(B)/enasim $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(B)/libena.a $(DESTDIR)$(LIBDIR)/libena.a
 	install -m 0755 $(LIBENA_SO) $(DESTDIR)$(LIBDIR)/libena.so.$(SOVERSION)
 	ln -sf libena.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libena.so
 	install -m 0644 libena/include/ena/*.h $(DESTDIR)$(INCLUDEDIR)/ena/
-	install -m 0644 $(B)/libena.pc $(DESTDIR)$(PKGCONFIGDIR)/libena.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|' libena/libena.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libena.pc
+	$(SUBST_PATHS) systemd/enad.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/enad.service
+	$(SUBST_PATHS) systemd/enasim@.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/enasim@.service
+	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/libena.pc $(DESTDIR)$(SYSTEMDUNITDIR)/enad.service \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/enasim@.service
+	install -m 0644 systemd/enad.socket $(DESTDIR)$(SYSTEMDUNITDIR)/enad.socket
+	install -m 0644 systemd/enad.sysusers $(DESTDIR)$(SYSUSERSDIR)/enad.conf
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/enad/enad.conf ]; then \
+		echo "install: keeping the existing $(DESTDIR)$(SYSCONFDIR)/enad/enad.conf"; \
+	else \
+		echo "install -m 0644 conf/enad.conf $(DESTDIR)$(SYSCONFDIR)/enad/enad.conf"; \
+		install -m 0644 conf/enad.conf $(DESTDIR)$(SYSCONFDIR)/enad/enad.conf; \
+	fi
+	install -m 0644 conf/enad.conf.5 $(DESTDIR)$(MANDIR)/man5/enad.conf.5
+	install -m 0644 $(INSTALL_MAN8) $(DESTDIR)$(MANDIR)/man8/
+ifneq ($(INSTALL_BASHCOMP),)
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 $(INSTALL_BASHCOMP) $(DESTDIR)$(BASHCOMPDIR)/enactl
+endif
+	@# On the live system (no DESTDIR) create the `enad` group now, as a package would.
+	@if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null 2>&1; then \
+		echo "systemd-sysusers $(SYSUSERSDIR)/enad.conf"; systemd-sysusers $(SYSUSERSDIR)/enad.conf; \
+	fi
 
+# Removes what install wrote, except an enad.conf that differs from the
+# shipped one (local changes are kept).
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/enasim $(DESTDIR)$(LIBDIR)/libena.a \
-		$(DESTDIR)$(LIBDIR)/libena.so $(DESTDIR)$(LIBDIR)/libena.so.$(SOVERSION) \
-		$(DESTDIR)$(PKGCONFIGDIR)/libena.pc
-	rm -rf $(DESTDIR)$(INCLUDEDIR)/ena
+	rm -f $(DESTDIR)$(SBINDIR)/enad $(DESTDIR)$(BINDIR)/enactl $(DESTDIR)$(BINDIR)/enasim \
+		$(DESTDIR)$(LIBDIR)/libena.a $(DESTDIR)$(LIBDIR)/libena.so \
+		$(DESTDIR)$(LIBDIR)/libena.so.$(SOVERSION) $(DESTDIR)$(PKGCONFIGDIR)/libena.pc \
+		$(addprefix $(DESTDIR)$(INCLUDEDIR)/ena/,$(notdir $(wildcard libena/include/ena/*.h))) \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/enad.service $(DESTDIR)$(SYSTEMDUNITDIR)/enad.socket \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/enasim@.service $(DESTDIR)$(SYSUSERSDIR)/enad.conf \
+		$(DESTDIR)$(MANDIR)/man5/enad.conf.5 $(DESTDIR)$(MANDIR)/man8/enad.8 \
+		$(DESTDIR)$(MANDIR)/man8/enasim.8 $(DESTDIR)$(MANDIR)/man8/enactl.8 \
+		$(DESTDIR)$(BASHCOMPDIR)/enactl
+	@f=$(DESTDIR)$(SYSCONFDIR)/enad/enad.conf; \
+	if [ -e "$$f" ] && ! cmp -s conf/enad.conf "$$f"; then \
+		echo "uninstall: keeping $$f (changed locally)"; \
+	else echo "rm -f $$f"; rm -f "$$f"; fi
+	rmdir $(DESTDIR)$(SYSCONFDIR)/enad $(DESTDIR)$(INCLUDEDIR)/ena 2>/dev/null || true
+
+# ---- demo ----
+# A guided tour on this machine: enasim with its wire in a namespace, enad on
+# it, ping, iperf3, enactl, a device reset and the recovery, then teardown.
+# KEEP=1 leaves it running and prints how to explore and stop it.
+.PHONY: demo
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@B=$(B) KEEP=$(KEEP) tests/demo/demo.sh
 
 clean:
 	rm -rf build build-address build-undefined build-thread build-fuzz
