@@ -9,10 +9,13 @@
  * until the server closes, LINES lines arrived (-n), or SECONDS passed (-t,
  * default 10, 0 = no limit). -c: close as soon as stdin ended, without
  * reading (a client that vanishes mid-request).
+ * A send the server no longer takes (it answered and closed) ends the
+ * sending; what it sent is still read.
  * Exit: 0 the server closed or LINES arrived; 3 time ran out; 1 connect or
  * I/O failure (message on stderr); 2 usage. */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +82,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	memcpy(sa.sun_path, argv[optind], strlen(argv[optind]) + 1);
+	signal(SIGPIPE, SIG_IGN);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		fprintf(stderr, "rpc_client: %s: %s\n", argv[optind], strerror(errno));
@@ -107,7 +111,11 @@ int main(int argc, char **argv)
 			if (r > 0) {
 				int e = write_all(fd, buf, (size_t)r);
 
-				if (e < 0) {
+				/* The server may have answered and closed already (too
+				 * many clients, line too long): read what it said. */
+				if (e == -EPIPE || e == -ECONNRESET) {
+					in_done = true;
+				} else if (e < 0) {
 					fprintf(stderr, "rpc_client: send: %s\n", strerror(-e));
 					return 1;
 				}
