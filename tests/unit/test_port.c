@@ -94,6 +94,9 @@ static int open_pkt(struct fx *f)
 	f->pkt_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_TEST));
 	if (f->pkt_fd < 0 || !sll.sll_ifindex)
 		return -1;
+	/* every frame of a burst must fit until we read them back */
+	if (setsockopt(f->pkt_fd, SOL_SOCKET, SO_RCVBUFFORCE, &(int){ 16 << 20 }, sizeof(int)) < 0)
+		return -1;
 	return bind(f->pkt_fd, (struct sockaddr *)&sll, sizeof(sll));
 }
 

@@ -836,8 +836,10 @@ static void test_queue_commands(void **state)
 				 ENA_ADMIN_UNSUPPORTED_OPCODE);
 		assert_int_equal(get_feature(t, ENA_FEAT_PHC_CONFIG, 0, 0, &r),
 				 ENA_ADMIN_UNSUPPORTED_OPCODE);
-		assert_int_equal(set_feature(t, ENA_FEAT_FRAG_BYPASS, "\x01", 1, 0),
+		assert_int_equal(set_feature(t, ENA_FEAT_FLOW_STEERING_CONFIG, "\x01", 1, 0),
 				 ENA_ADMIN_UNSUPPORTED_OPCODE);
+		assert_int_equal(set_feature(t, ENA_FEAT_FRAG_BYPASS, "\x01", 1, 0), 0);
+		assert_true(t->dev->frag_bypass);
 		assert_int_equal(get_feature(t, ENA_FEAT_LINK_CONFIG, 0, 0, &r), 0);
 		assert_int_equal(r.u.link.speed, 25000);
 	}
