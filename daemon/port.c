@@ -190,31 +190,40 @@ static void port_assign_cpus(struct port *p)
 
 /* ---- queues and workers ---- */
 
-static void port_retire_stats(struct port *p, unsigned int i)
+/* Add the live counters of queue @q (libena's and the worker's) to @s. */
+static void port_queue_stats_add(const struct port_queue *q, struct port_queue_stats *s)
 {
-	struct port_queue *q = &p->q[i];
-	struct port_queue_stats *r = &p->retired[i];
-	struct ena_txq_stats tx;
-	struct ena_rxq_stats rx;
-	struct worker_stats ws;
-	uint64_t wv[sizeof(ws) / sizeof(uint64_t)], rv[sizeof(ws) / sizeof(uint64_t)];
-
 	if (q->qp) {
+		struct ena_txq_stats tx;
+		struct ena_rxq_stats rx;
+
 		ena_txq_get_stats(ena_qpair_txq(q->qp), &tx);
 		ena_rxq_get_stats(ena_qpair_rxq(q->qp), &rx);
-		for (unsigned int s = 0; s < ENA_TXQ_STAT__COUNT; s++)
-			r->tx.v[s] += tx.v[s];
-		for (unsigned int s = 0; s < ENA_RXQ_STAT__COUNT; s++)
-			r->rx.v[s] += rx.v[s];
+		for (unsigned int k = 0; k < ENA_TXQ_STAT__COUNT; k++)
+			s->tx.v[k] += tx.v[k];
+		for (unsigned int k = 0; k < ENA_RXQ_STAT__COUNT; k++)
+			s->rx.v[k] += rx.v[k];
 	}
 	if (q->worker) {
+		/* struct worker_stats is all uint64_t counters: add them as an array */
+		uint64_t add[sizeof(struct worker_stats) / sizeof(uint64_t)];
+		uint64_t sum[sizeof(struct worker_stats) / sizeof(uint64_t)];
+		struct worker_stats ws;
+
+		_Static_assert(sizeof(struct worker_stats) % sizeof(uint64_t) == 0, "counters only");
 		worker_get_stats(q->worker, &ws);
-		memcpy(wv, &ws, sizeof(ws));
-		memcpy(rv, &r->worker, sizeof(ws));
-		for (size_t s = 0; s < sizeof(ws) / sizeof(uint64_t); s++)
-			rv[s] += wv[s];
-		memcpy(&r->worker, rv, sizeof(ws));
+		memcpy(add, &ws, sizeof(add));
+		memcpy(sum, &s->worker, sizeof(sum));
+		for (size_t k = 0; k < sizeof(sum) / sizeof(sum[0]); k++)
+			sum[k] += add[k];
+		memcpy(&s->worker, sum, sizeof(sum));
 	}
+}
+
+/* A queue about to go away leaves its counters behind, so they continue. */
+static void port_retire_stats(struct port *p, unsigned int i)
+{
+	port_queue_stats_add(&p->q[i], &p->retired[i]);
 }
 
 void port_workers_stop(struct port *p)
@@ -744,30 +753,8 @@ void port_get_stats(const struct port *p, struct port_stats *ret)
 		struct port_queue_stats *s = &ret->queue[i];
 
 		*s = p->retired[i];
-		if (i >= p->nq)
-			continue;
-		if (q->qp) {
-			struct ena_txq_stats tx;
-			struct ena_rxq_stats rx;
-
-			ena_txq_get_stats(ena_qpair_txq(q->qp), &tx);
-			ena_rxq_get_stats(ena_qpair_rxq(q->qp), &rx);
-			for (unsigned int k = 0; k < ENA_TXQ_STAT__COUNT; k++)
-				s->tx.v[k] += tx.v[k];
-			for (unsigned int k = 0; k < ENA_RXQ_STAT__COUNT; k++)
-				s->rx.v[k] += rx.v[k];
-		}
-		if (q->worker) {
-			struct worker_stats ws;
-			uint64_t wv[sizeof(ws) / sizeof(uint64_t)], sv[sizeof(ws) / sizeof(uint64_t)];
-
-			worker_get_stats(q->worker, &ws);
-			memcpy(wv, &ws, sizeof(ws));
-			memcpy(sv, &s->worker, sizeof(ws));
-			for (size_t k = 0; k < sizeof(ws) / sizeof(uint64_t); k++)
-				sv[k] += wv[k];
-			memcpy(&s->worker, sv, sizeof(ws));
-		}
+		if (i < p->nq)
+			port_queue_stats_add(q, s);
 	}
 }
 
