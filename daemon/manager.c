@@ -129,8 +129,23 @@ static void note_restart(struct manager *m, const char *what)
 		snprintf(m->restart_note + len, sizeof(m->restart_note) - len, " %s", what);
 }
 
+/* Copy knob @pp (value and has bit) from one section struct to another. */
+static void copy_key(const struct param *pp, const void *from, uint64_t from_has, void *to,
+		     uint64_t *to_has)
+{
+	union param_value v;
+	uint64_t bit = PARAM_HAS(pp->id);
+
+	param_load(pp, from, &v);
+	param_store(pp, &v, to);
+	*to_has = (*to_has & ~bit) | (from_has & bit);
+}
+
+/* Apply a reload's changes to one port; what was applied is copied into
+ * @running, so the next reload compares against what really runs. */
 static void manager_apply_port(struct manager *m, struct port *p,
 			       const struct enad_device_config *newsec,
+			       struct enad_device_config *running,
 			       const struct config_change *changes, size_t n)
 {
 	struct enad_device_config want = *port_config(p);
@@ -141,8 +156,6 @@ static void manager_apply_port(struct manager *m, struct port *p,
 
 	for (size_t i = 0; i < n; i++) {
 		const struct config_change *c = &changes[i];
-		union param_value v;
-		uint64_t bit;
 
 		if (c->kind != CONFIG_CHANGE_KEY || strcmp(c->device, port_name(p)))
 			continue;
@@ -153,21 +166,30 @@ static void manager_apply_port(struct manager *m, struct port *p,
 			note_restart(m, what);
 			continue;
 		}
-		bit = PARAM_HAS(c->param->id);
-		param_load(c->param, newsec, &v);
-		param_store(c->param, &v, &want);
-		want.has = (want.has & ~bit) | (newsec->has & bit);
+		copy_key(c->param, newsec, newsec->has, &want, &want.has);
 		any = true;
 	}
 	if (!any)
 		return;
 	r = port_apply(p, &want, &err);
-	if (r < 0)
+	if (r < 0) {
 		log_dev_errno(LOG_ERR, port_log(p), "config", r, "reload: %s", err.msg);
-	else
-		log_dev(LOG_INFO, port_log(p), "config", "reload applied");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct config_change *c = &changes[i];
+
+		if (c->kind == CONFIG_CHANGE_KEY && !strcmp(c->device, port_name(p)) &&
+		    c->apply != PARAM_APPLY_RESTART)
+			copy_key(c->param, newsec, newsec->has, running, &running->has);
+	}
+	log_dev(LOG_INFO, port_log(p), "config", "reload applied");
 }
 
+/* SIGHUP: compare the files with what runs, apply what can change live,
+ * and say what needs a restart. The running configuration (m->cfg) takes
+ * only what was applied, so a change that needs a restart is reported
+ * again by every reload until enad restarts (or the file is reverted). */
 static void manager_reload(struct manager *m)
 {
 	struct enad_config nc;
@@ -204,25 +226,28 @@ static void manager_reload(struct manager *m)
 			log_warn("%s: restart enad to apply", what);
 			note_restart(m, what);
 		} else if (!c->device[0]) {
-			if (c->param->id == PARAM_GLOBAL_LOG_LEVEL)
-				manager_set_log_level(m, param_log_level_syslog(nc.global.log_level));
-			else if (c->apply == PARAM_APPLY_RESTART) {
+			if (c->apply == PARAM_APPLY_RESTART) {
 				log_warn("%s changed: restart enad to apply", c->param->key);
 				note_restart(m, c->param->key);
+				continue;
 			}
+			copy_key(c->param, &nc.global, nc.global.has, &m->cfg.global, &m->cfg.global.has);
+			if (c->param->id == PARAM_GLOBAL_LOG_LEVEL)
+				manager_set_log_level(m, param_log_level_syslog(nc.global.log_level));
 		}
 	}
 	if (m->control)
-		control_reconfigure(m->control, &nc.global);
+		control_reconfigure(m->control, &m->cfg.global);
 	for (unsigned int i = 0; i < m->n_ports; i++) {
 		const struct enad_device_config *sec = config_find_device(&nc, port_name(m->ports[i]));
+		struct enad_device_config *running =
+			(struct enad_device_config *)config_find_device(&m->cfg, port_name(m->ports[i]));
 
-		if (sec)
-			manager_apply_port(m, m->ports[i], sec, changes, n);
+		if (sec && running)
+			manager_apply_port(m, m->ports[i], sec, running, changes, n);
 	}
 	free(changes);
-	config_free(&m->cfg);
-	m->cfg = nc;
+	config_free(&nc);
 	log_info("reload done: %zu change(s)%s%s", n, m->restart_note[0] ? "; " : "", m->restart_note);
 	manager_update_status(m);
 	notify_ready();

@@ -505,6 +505,35 @@ static int fail_port(struct rpc_call *call, const struct port *p, int r, const s
 				? "; the rollback failed too: the device resets" : "");
 }
 
+/* A ring size the table refuses (not a power of 2, out of 256..16384) is
+ * answered with this device's range, not the table's. */
+static void ring_error_device_range(struct rpc_call *call, struct port *p, const char *group)
+{
+	json_object *field = NULL;
+	struct port_info info;
+	const char *f, *cut;
+	char allowed[64];
+	uint32_t max;
+
+	if (strcmp(group, "rings") || call->code != RPC_INVALID_PARAMS || !call->data ||
+	    port_state(p) != PORT_UP || !json_object_object_get_ex(call->data, "field", &field))
+		return;
+	f = json_object_get_string(field);
+	port_get_info(p, &info);
+	if (!strcmp(f, "rx"))
+		max = info.max_rx_depth;
+	else if (!strcmp(f, "tx"))
+		max = info.max_tx_depth;
+	else
+		return;
+	snprintf(allowed, sizeof(allowed), "256..%u, power of 2", max);
+	json_object_object_add(call->data, "allowed", json_object_new_string(allowed));
+	cut = strstr(call->message, " (allowed: ");
+	if (cut)
+		snprintf(call->message + (cut - call->message),
+			 sizeof(call->message) - (size_t)(cut - call->message), " (allowed: %s)", allowed);
+}
+
 static int set_group(struct rpc_call *call, struct port *p, const char *group)
 {
 	struct enad_device_config *want = malloc(sizeof(*want));
@@ -517,8 +546,10 @@ static int set_group(struct rpc_call *call, struct port *p, const char *group)
 	memcpy(want, port_config(p), sizeof(*want));
 	port_get_rss(p, rss);
 	r = rpc_decode_set(call, group, rss, want);
-	if (r < 0)
+	if (r < 0) {
+		ring_error_device_range(call, p, group);
 		goto out;
+	}
 	/* Only an UP port has the device limits port_check() needs. */
 	if (port_state(p) != PORT_UP) {
 		r = fail_port(call, p, -EBUSY, NULL);
