@@ -133,6 +133,9 @@ int ena_intr_set_moderation(struct ena_intr *in, uint32_t rx_usecs, uint32_t tx_
 	in->adaptive_rx = adaptive_rx;
 	if (!adaptive_rx || !in->dim.decisions)
 		in->rx_interval = usecs_to_units(in, rx_usecs);
+	/* what the caller set reaches the device even when it equals the
+	 * defaults, so the delays reported are the delays in force */
+	in->write_delays = true;
 	return 0;
 }
 
@@ -159,7 +162,9 @@ void ena_intr_unmask(struct ena_intr *in, struct ena_txq *txq, const struct ena_
 	}
 	if (in->rx_interval > INTR_DELAY_MAX)
 		in->rx_interval = INTR_DELAY_MAX;
-	changed = in->rx_interval != in->prev_rx_interval || in->tx_interval != in->prev_tx_interval;
+	changed = in->rx_interval != in->prev_rx_interval || in->tx_interval != in->prev_tx_interval ||
+		  in->write_delays;
+	in->write_delays = false;
 	in->prev_rx_interval = in->rx_interval;
 	in->prev_tx_interval = in->tx_interval;
 

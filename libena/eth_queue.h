@@ -146,6 +146,7 @@ struct ena_intr {
 	bool adaptive_rx;
 	uint32_t rx_usecs, tx_usecs;   /* static values */
 	uint32_t rx_interval, tx_interval, prev_rx_interval, prev_tx_interval;
+	bool write_delays;   /* an explicit set: the next unmask carries the delays */
 	uint64_t rx_cnt_seen;          /* RX packets at the last unmask */
 	struct ena_dim dim;
 };

@@ -1215,6 +1215,9 @@ static void test_intr_unmask(void **state)
 	ena_intr_init(&in, &(struct ena_intr_cfg){ .unmask_reg = &reg, .kick_fd = -1 });
 	assert_int_equal(ena_intr_set_moderation(&in, 10, 0, false), -EOPNOTSUPP);
 	assert_int_equal(ena_intr_set_moderation(&in, 0, 0, false), 0);
+	/* an explicit set is written once, even when nothing changed */
+	ena_intr_unmask(&in, &f.q, &r.q, t);
+	assert_int_equal(reg, ENA_INTR_REG_UNMASK);
 	ena_intr_unmask(&in, &f.q, &r.q, t);
 	assert_int_equal(reg, ENA_INTR_REG_UNMASK | ENA_INTR_REG_NO_MODERATION_UPDATE);
 	txfix_fini(&f);

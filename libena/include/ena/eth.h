@@ -328,7 +328,8 @@ static inline unsigned int ena_dim_usecs(const struct ena_dim *d)
 /**
  * ena_qpair_set_moderation() - static RX/TX coalescing in us (converted to
  * intr_delay_resolution units; the device field is 15 bits) and adaptive
- * RX on or off. Takes effect at the next ena_qpair_unmask().
+ * RX on or off. Takes effect at the next ena_qpair_unmask(), which writes
+ * the delays even when they equal the previous ones.
  * Return: 0, -EOPNOTSUPP (device lacks INTERRUPT_MODERATION and a value is
  * not 0), -ERANGE (a value does not fit the register).
  */
