@@ -203,8 +203,18 @@ $(B)/bench/loop_bench: $(B)/obj/tests/bench/loop_bench.o $(B)/obj/tests/unit/pkt
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(SANFLAGS) -pthread -o $@ $^ $(LDLIBS_ALL)
 
-bench: all $(B)/bench/loop_bench
+bench: all $(B)/bench/loop_bench bench-deps
 	B=$(B) tests/bench/loop.sh
+	B=$(B) tests/bench/tap_bench.sh
+
+# issue 7: enad's TAP datapath against veth and DPDK testpmd (root; QUICK=1
+# for a smoke run). Its tools are installed here, not by `make deps`.
+BENCH_PACKAGES := dpdk-dev netsniff-ng iperf3 iputils-ping jq
+.PHONY: bench-tap bench-deps
+bench-tap: all bench-deps
+	B=$(B) tests/bench/tap_bench.sh
+bench-deps:
+	$(call apt_ensure,bench-deps,$(BENCH_PACKAGES))
 
 # ---- tests ----
 # The plain build runs everything (unit, integration, memcheck); from a
@@ -269,14 +279,18 @@ DEB_PACKAGES := build-essential pkg-config libsystemd-dev libjson-c-dev libnl-3-
 # the headers rebuild vfio.ko with noiommu (Debian builds it without).
 DEB_PACKAGES += qemu-system-x86 linux-image-amd64 linux-headers-amd64 linux-source \
 	busybox-static cpio kmod xz-utils
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+# $(call apt_ensure,LABEL,PACKAGES): install the missing ones (idempotent).
+define apt_ensure
+	@missing=""; for p in $(2); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
-		echo "deps: installing$$missing"; \
+		echo "$(1): installing$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	else echo "deps: all installed"; fi
+	else echo "$(1): all installed"; fi
+endef
+deps:
+	$(call apt_ensure,deps,$(DEB_PACKAGES))
 
 # ---- install ----
 # Programs, libena (shared, static, headers, .pc), systemd units, the

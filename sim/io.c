@@ -306,7 +306,13 @@ static int64_t intr_evaluate(struct sim_io *io, uint64_t now)
 		if (vec->pending_rx && vec->rx_delay < delay)
 			delay = vec->rx_delay;
 		delay *= IO_INTR_DELAY_RESOLUTION_US;
-		if (delay && !vec->armed) {
+		/* RX and TX moderate separately, as on the device: the vector
+		 * fires at the earliest of each kind's "first pending + its
+		 * delay". Later passes only ever give later times for a kind
+		 * already pending, so a newly pending RX completion with a short
+		 * delay pulls in a deadline a pending TX one set (an RX reply
+		 * must not wait for tx_usecs). */
+		if (delay && (!vec->armed || now + delay < vec->deadline_us)) {
 			vec->armed = true;
 			vec->deadline_us = now + delay;
 		}
