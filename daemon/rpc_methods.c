@@ -518,7 +518,9 @@ static void ring_error_device_range(struct rpc_call *call, struct port *p, const
 	if (strcmp(group, "rings") || call->code != RPC_INVALID_PARAMS || !call->data ||
 	    port_state(p) != PORT_UP || !json_object_object_get_ex(call->data, "field", &field))
 		return;
-	f = json_object_get_string(field);
+	f = json_object_get_string(field); /* NULL when the error names no field */
+	if (!f)
+		return;
 	port_get_info(p, &info);
 	if (!strcmp(f, "rx"))
 		max = info.max_rx_depth;
