@@ -778,8 +778,7 @@ static int change_add(struct changes *ch, enum config_change_kind kind, const ch
 	return 0;
 }
 
-/* Does @p differ between two sections? Run-time defaults count as a value of their own. */
-static bool key_changed(const struct param *p, const void *a, uint64_t has_a, const void *b,
+bool config_key_changed(const struct param *p, const void *a, uint64_t has_a, const void *b,
 			uint64_t has_b)
 {
 	union param_value va, vb;
@@ -802,7 +801,7 @@ static int section_diff(struct changes *ch, enum param_scope scope, const char *
 	for (unsigned int i = 0; i < PARAM__COUNT; i++) {
 		const struct param *p = &param_table[i];
 
-		if (p->scope == scope && key_changed(p, a, has_a, b, has_b) &&
+		if (p->scope == scope && config_key_changed(p, a, has_a, b, has_b) &&
 		    change_add(ch, CONFIG_CHANGE_KEY, device, p, p->apply) < 0)
 			return -ENOMEM;
 	}

@@ -174,6 +174,15 @@ struct config_change {
 int config_diff(const struct enad_config *old, const struct enad_config *new,
 		struct config_change **ret_changes, size_t *ret_n, enum param_apply *ret_apply);
 
+/**
+ * config_key_changed() - does knob @p differ between two sections?
+ * @a, @b: section structs of @p's scope; @has_a, @has_b: their has words.
+ * Knobs decided at run time (no default) count "not given" as a value of
+ * its own; a port's log_level always has a value (the global one).
+ */
+bool config_key_changed(const struct param *p, const void *a, uint64_t has_a, const void *b,
+			uint64_t has_b);
+
 #define CONFIG_PRINT_DEFAULTS 0x1u /* keys not given too (defaults) */
 #define CONFIG_PRINT_ORIGIN 0x2u   /* "# FILE:LINE" / "# default" after each key */
 

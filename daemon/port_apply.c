@@ -8,23 +8,6 @@
 
 #include "port_priv.h"
 
-/* Has knob @pp a different effective value in @b than in @a? Knobs decided
- * at run time (no default in the table) change when given in one only. */
-static bool key_changed(const struct param *pp, const struct enad_device_config *a,
-			const struct enad_device_config *b)
-{
-	union param_value va, vb;
-	bool ha = a->has & PARAM_HAS(pp->id), hb = b->has & PARAM_HAS(pp->id);
-
-	if (!pp->dflt && ha != hb)
-		return true;
-	if (!pp->dflt && !ha)
-		return false;
-	param_load(pp, a, &va);
-	param_load(pp, b, &vb);
-	return !param_value_equal(pp, &va, &vb);
-}
-
 static uint64_t changed_keys(const struct enad_device_config *a, const struct enad_device_config *b,
 			     enum param_apply *ret_apply)
 {
@@ -34,7 +17,7 @@ static uint64_t changed_keys(const struct enad_device_config *a, const struct en
 	for (unsigned int id = 0; id < PARAM__COUNT; id++) {
 		const struct param *pp = &param_table[id];
 
-		if (pp->scope != PARAM_SCOPE_DEVICE || !key_changed(pp, a, b))
+		if (pp->scope != PARAM_SCOPE_DEVICE || !config_key_changed(pp, a, a->has, b, b->has))
 			continue;
 		mask |= PARAM_HAS(id);
 		if (pp->apply > apply)
@@ -170,9 +153,7 @@ static int apply_port_settings(struct port *p, uint64_t ch, bool rss_table)
 	int r;
 
 	if (ch & (PARAM_HAS(PARAM_TX_CHECKSUM) | PARAM_HAS(PARAM_TSO))) {
-		r = tap_set_offload(p->tap, tap_offload_flags(p->cfg.tx_checksum,
-							      p->cfg.tx_checksum && p->cfg.tso,
-							      p->cfg.tx_checksum && p->cfg.tso, false));
+		r = tap_set_offload(p->tap, port_tap_offloads(p));
 		if (r < 0)
 			return log_dev_errno(LOG_ERR, &p->log, "config", r, "TAP offloads: %m");
 	}

@@ -384,6 +384,15 @@ static void test_live_settings(void **state)
 	for (unsigned int i = 0; i < rss.table_size; i++)
 		assert_int_equal(rss.table[i], 0);
 	assert_int_equal(roundtrip(f, 50, 40), 50);
+
+	/* a port's log level follows the global one when not set itself (a
+	 * reload changing [global] log_level hands the port this) */
+	want = *port_config(f->port);
+	assert_false(want.has & PARAM_HAS(PARAM_DEVICE_LOG_LEVEL));
+	assert_false(log_enabled(port_log(f->port), LOG_DEBUG));
+	want.log_level = PARAM_LOG_DEBUG;
+	assert_int_equal(port_apply(f->port, &want, &err), 0);
+	assert_true(log_enabled(port_log(f->port), LOG_DEBUG));
 }
 
 static bool reset_done(struct fx *f)
