@@ -132,7 +132,7 @@ struct worker_offloads port_offloads(const struct port *p)
  * checksum offload and TSO whenever the user allows them: what the device
  * lacks for one IP version the worker completes in software, which is
  * still cheaper than the kernel doing it per segment. */
-static unsigned int port_tap_offloads(const struct port *p)
+unsigned int port_tap_offloads(const struct port *p)
 {
 	bool csum = p->cfg.tx_checksum;
 
@@ -336,6 +336,8 @@ int port_queues_up(struct port *p)
 			rx, p->max_rx_depth, p->max_rx_depth);
 		rx = p->max_rx_depth;
 	}
+	p->rx_depth = rx;
+	p->tx_depth = tx;
 	r = tap_set_num_queues(p->tap, nq);
 	if (r < 0)
 		return log_dev_errno(LOG_ERR, &p->log, NULL, r, "TAP %u queues: %m", nq);
@@ -627,7 +629,7 @@ int port_start(struct port *p)
 	port_set_state(p, PORT_UP, NULL);
 	port_update_carrier(p);
 	log_dev(LOG_INFO, &p->log, NULL, "up: %u queue(s), rings rx %u tx %u, %s, mtu %u, link %s",
-		p->nq, p->cfg.rx_queue_size, p->cfg.tx_queue_size,
+		p->nq, p->rx_depth, p->tx_depth,
 		p->llq_entry ? (p->llq_entry == 256 ? "LLQ 256 B" : "LLQ 128 B") : "host TX placement",
 		p->cfg.mtu, p->link_up ? "up" : "down");
 	return 0;
@@ -707,10 +709,9 @@ void port_get_info(const struct port *p, struct port_info *ret)
 	i->large_llq_header = p->llq_entry == 256;
 	i->queues = p->nq;
 	i->max_queues = p->max_queues;
-	i->rx_depth = p->cfg.rx_queue_size < p->max_rx_depth || !p->max_rx_depth ? p->cfg.rx_queue_size
-										 : p->max_rx_depth;
-	i->tx_depth = p->cfg.tx_queue_size < p->max_tx_depth || !p->max_tx_depth ? p->cfg.tx_queue_size
-										 : p->max_tx_depth;
+	/* before the first bring-up: what the configuration asks for */
+	i->rx_depth = p->rx_depth ? p->rx_depth : p->cfg.rx_queue_size;
+	i->tx_depth = p->tx_depth ? p->tx_depth : p->cfg.tx_queue_size;
 	i->max_rx_depth = p->max_rx_depth;
 	i->max_tx_depth = p->max_tx_depth;
 	i->numa_node = p->numa_node;

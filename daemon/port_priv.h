@@ -81,6 +81,7 @@ struct port {
 
 	/* queues */
 	unsigned int nq;
+	uint32_t rx_depth, tx_depth;    /* ring sizes in use (config clamped to the device) */
 	struct port_queue q[PARAM_QUEUES_MAX];
 	struct port_queue_stats retired[PARAM_QUEUES_MAX]; /* counters of queues torn down */
 
@@ -127,6 +128,7 @@ int port_bring_up(struct port *p);
 void port_device_down(struct port *p, enum ena_reset_reason reason);
 void port_update_carrier(struct port *p);
 struct worker_offloads port_offloads(const struct port *p);
+unsigned int port_tap_offloads(const struct port *p);
 uint32_t port_effective_queues(const struct port *p, const struct enad_device_config *cfg);
 unsigned int port_llq_entry_for(const struct port *p, const struct enad_device_config *cfg);
 
