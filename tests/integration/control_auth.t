@@ -22,8 +22,12 @@ while getent group "$STRANGER_GID" >/dev/null; do STRANGER_GID=$((STRANGER_GID -
 
 plan 16
 
-# The socket's directory must be reachable by the unprivileged user.
+# The socket's directory must be reachable by the unprivileged user, and
+# so must the client: the checkout may sit in a directory only root can
+# enter (a clone in mktemp -d), so nobody runs a copy from the scratch dir.
 chmod 0711 "$T_DIR"
+install -m 0755 "$RPC" "$T_DIR/rpc_client"
+RPC=$T_DIR/rpc_client
 conf() { # conf ADMIN_GROUP: the configuration, control_group nogroup
 	enad_conf num_io_queues=2 |
 		sed "/^\[global\]/a control_group = nogroup\nadmin_group = $1"
