@@ -856,6 +856,9 @@ static void test_create_rejects_bad_params(void **state)
 	struct worker *w = (struct worker *)0x1;
 
 	start(f, 0, &offloads_all, 1, NULL);
+	/* worker_create() is a control-path call: the pair's own worker must
+	 * be quiesced while another create looks at its rings */
+	worker_stop(f->w);
 	wp = (struct worker_params){
 		.dev = f->dev, .qp = f->qp, .tap_fd = f->sv[0], .notify_fd = -1, .numa_node = -1,
 		.cpu = -1, .mtu = 0, .log = &f->log,
