@@ -74,7 +74,7 @@ LIBENA_SRCS := $(LIBENA_BUS_SRCS) $(LIBENA_VFIO_USER_SRCS) $(LIBENA_VFIO_KERNEL_
 
 SIM_SERVER_SRCS := sim/vfu_server.c
 SIM_DEVICE_SRCS := sim/device.c sim/admin.c sim/aenq.c sim/ctl.c sim/options.c \
-	sim/io.c sim/io_tx.c sim/io_rx.c sim/frame.c sim/offload.c sim/eni.c sim/ctl_io.c \
+	sim/io.c sim/io_poll.c sim/io_tx.c sim/io_rx.c sim/frame.c sim/offload.c sim/eni.c sim/ctl_io.c \
 	sim/wire.c sim/wire_loop.c sim/wire_tap.c sim/wire_pair.c
 SIM_LIB_SRCS := $(SIM_SERVER_SRCS) $(SIM_DEVICE_SRCS)
 SIM_MAIN_SRCS := sim/main.c sim/ctl_client.c

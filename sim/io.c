@@ -3,6 +3,7 @@
  * quiesce handshake, interrupts (auto-mask, unmask register, moderation),
  * counters and fault switches. */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "ena/io.h"
+#include "io_poll.h"
 #include "io_priv.h"
 
 #define IO_EPOLL_EVENTS 16
@@ -382,7 +384,11 @@ static void publish(struct sim_io *io)
 
 /* ---- one pass ---- */
 
-static bool pass_run(struct sim_io *io, int64_t *ret_next_us)
+/* Return: whether work is left over (a budget was hit); *ret_active: the
+ * pass changed something (frames, completions, interrupts, unmasks);
+ * *ret_frames: frames it moved or dropped. */
+static bool pass_run(struct sim_io *io, int64_t *ret_next_us, bool *ret_active,
+		     uint64_t *ret_frames)
 {
 	bool more = false;
 
@@ -399,6 +405,9 @@ static bool pass_run(struct sim_io *io, int64_t *ret_next_us)
 		*ret_next_us = intr_evaluate(io, io_now_us(io));
 	}
 	pthread_mutex_unlock(&io->work_lock);
+	*ret_active = io->dirty;
+	*ret_frames = io->delta.tx_pkts + io->delta.rx_pkts + io->delta.tx_drops +
+		      io->delta.rx_drops + io->delta.rx_overruns;
 	if (io->dirty)
 		publish(io);
 	return more;
@@ -407,11 +416,12 @@ static bool pass_run(struct sim_io *io, int64_t *ret_next_us)
 bool sim_io_poll(struct sim_io *io)
 {
 	int64_t next;
-	uint64_t v;
+	uint64_t v, frames;
+	bool active;
 
 	while (read(io->wake_fd, &v, sizeof(v)) == sizeof(v))
 		;
-	return pass_run(io, &next);
+	return pass_run(io, &next, &active, &frames);
 }
 
 /* ---- thread ---- */
@@ -453,15 +463,31 @@ static void *io_thread(void *arg)
 {
 	struct sim_io *io = arg;
 	struct epoll_event evs[IO_EPOLL_EVENTS];
+	struct io_poller poller = { 0 };
 
 	while (!__atomic_load_n(&io->stop, __ATOMIC_ACQUIRE)) {
 		int64_t next_us;
-		bool more = pass_run(io, &next_us);
+		uint64_t frames;
+		bool active;
+		bool more = pass_run(io, &next_us, &active, &frames);
 		int timeout = more ? 0 : io->poll_needed ? IO_POLL_MS : -1;
 		int n;
 
+		/* Polling passes read doorbells, the wire and deadlines
+		 * directly; the eventfds they leave set are drained on the
+		 * first sleep after the window. */
+		if (io_poller_keep_polling(&poller, __atomic_load_n(&io->poll_us, __ATOMIC_RELAXED),
+					   clock_us(NULL), active || more, frames)) {
+			/* Idle polling gives way to anything runnable on
+			 * this CPU (the driver, the traffic's endpoints). */
+			if (!active && !more)
+				sched_yield();
+			continue;
+		}
 		wire_watch(io);
 		timer_arm(io, next_us);
+		if (timeout)
+			__atomic_fetch_add(&io->sleeps, 1, __ATOMIC_RELAXED);
 		n = epoll_wait(io->epoll_fd, evs, IO_EPOLL_EVENTS, timeout);
 
 		for (int i = 0; i < n; i++) {
@@ -473,6 +499,16 @@ static void *io_thread(void *arg)
 		}
 	}
 	return NULL;
+}
+
+void sim_io_set_poll(struct sim_io *io, uint32_t poll_us)
+{
+	__atomic_store_n(&io->poll_us, poll_us, __ATOMIC_RELAXED);
+}
+
+uint64_t sim_io_sleeps(const struct sim_io *io)
+{
+	return __atomic_load_n(&io->sleeps, __ATOMIC_RELAXED);
 }
 
 int sim_io_start(struct sim_io *io)

@@ -54,6 +54,13 @@ bool sim_io_poll(struct sim_io *io);
  * and allowances (default CLOCK_MONOTONIC). Set before start. */
 void sim_io_set_clock(struct sim_io *io, uint64_t (*now_us)(void *ctx), void *ctx);
 
+/** sim_io_set_poll() - after a pass that did something, keep polling for
+ * @poll_us µs before sleeping on eventfds (0: sleep at once). Any time. */
+void sim_io_set_poll(struct sim_io *io, uint32_t poll_us);
+
+/** sim_io_sleeps() - how often the engine thread has waited for an event. */
+uint64_t sim_io_sleeps(const struct sim_io *io);
+
 /* ---- device hooks: called with dev->lock held; no-ops without engine ---- */
 
 /** sim_io_config_changed() - queues, RSS, LLQ or MTU changed: the engine

@@ -110,6 +110,8 @@ struct sim_io {
 	int timer_fd;
 	int watched_wire_fd;
 	bool poll_needed;          /* a queue has no doorbell eventfd */
+	uint32_t poll_us;          /* atomic; keep polling this long after activity */
+	uint64_t sleeps;           /* atomic; times the thread waited in epoll */
 
 	uint64_t (*now_us)(void *ctx);
 	void *clock_ctx;

@@ -265,8 +265,10 @@ static int io_setup(struct sim_main *m)
 		return r;
 	}
 	r = sim_io_create(m->dev, w, &m->io);
-	if (r == 0)
+	if (r == 0) {
+		sim_io_set_poll(m->io, m->opts.poll_us);
 		r = sim_io_start(m->io);
+	}
 	if (r < 0)
 		fprintf(stderr, "enasim: IO engine: %s\n", strerror(-r));
 	return r;

@@ -317,6 +317,17 @@ static int set_device_id(struct sim_options *o, const char *opt, const char *val
 	return r;
 }
 
+static int set_poll_us(struct sim_options *o, const char *opt, const char *val, char *err,
+		       size_t errlen)
+{
+	uint64_t v = 0;
+	int r = get_uint(opt, val, 0, 1000000, &v, err, errlen);
+
+	if (r == 0)
+		o->poll_us = (uint32_t)v;
+	return r;
+}
+
 static int set_help(struct sim_options *o, const char *opt, const char *val, char *err,
 		    size_t errlen)
 {
@@ -354,6 +365,7 @@ static const struct sim_option options[] = {
 	{ "admin-cmd-to", "N", "CAPS admin command timeout, 0..15 x 100 ms (default 0)",
 	  set_admin_cmd_to },
 	{ "device-id", "HEX", "PCI device id, 0x1..0xFFFE (default 0xEC20)", set_device_id },
+	{ "poll-us", "N", "poll N µs after activity before sleeping, 0..1000000 (default 0)", set_poll_us },
 	{ "help", NULL, "show this help", set_help },
 	{ "version", NULL, "show the version", set_version },
 };

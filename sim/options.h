@@ -32,6 +32,7 @@ struct sim_options {
 	char ctl_path[SIM_PATH_MAX];
 	struct sim_wire wire;
 	struct sim_profile profile;
+	uint32_t poll_us;              /* IO engine poll window, 0 = sleep at once */
 	bool help;
 	bool version;
 };

@@ -10,7 +10,8 @@
 #   testpmd  dpdk-testpmd --forward-mode=io between net_tap0 (in A) and
 #            net_tap1 (in B); runs in the root namespace, started per round
 #            (it spins ~1.5 cores, it must not run while the others are measured)
-#   enad     enad's TAP ena0 in A, enasim's tap wire in B (enad's defaults)
+#   enad     enad's TAP ena0 in A, enasim's tap wire in B (enad's defaults;
+#            enasim polls like hardware while traffic is light: SIM_ARGS)
 # Per topology and round: iperf3 TCP 1 and 2 streams (A -> B), iperf3 UDP
 # 64-byte payload (-b 0) packets/s received, trafgen 60-byte frames/s
 # received at B's interface, ping A -> B every 2 ms (per-packet times: p50,
@@ -27,6 +28,9 @@
 #   TOPOS="veth testpmd enad"  which topologies; SCALING=0 skips the scaling part
 #   METRICS="tcp1 tcp2 udp64 trafgen60 ping"  which measurements (all by default)
 #   ENAD_KV="key=value ..."  extra enad.conf keys for the enad topology
+#   SIM_ARGS="..."  enasim options (default "--poll-us 5000": a device sees a
+#                doorbell at once, a sleeping emulator needs a wakeup that
+#                real hardware does not; its CPU is reported separately)
 #   OUT=FILE     JSON output (default $B/bench/tap_bench.json)
 # Everything started (by PID) and every namespace is removed on exit or ^C.
 . "$(dirname "$0")/../integration/lib.sh"
@@ -41,6 +45,7 @@ TOPOS=${TOPOS:-veth testpmd enad}
 SCALING=${SCALING:-1}
 METRICS=${METRICS:-tcp1 tcp2 udp64 trafgen60 ping}
 OUT=${OUT:-$B/bench/tap_bench.json}
+SIM_ARGS=${SIM_ARGS---poll-us 5000}
 TESTPMD=${TESTPMD:-dpdk-testpmd}
 HZ=$(getconf CLK_TCK)
 RES=$T_DIR/results   # "topo metric round value" lines
@@ -155,7 +160,8 @@ enad_setup() {
 	topology_setup || return 1
 	NSA[enad]=$NS_HOST NSB[enad]=$NS_PEER IFA[enad]=$HOST_IF IFB[enad]=simp
 	# 4 queues and 4096-deep TX rings so that the scaling part can use them.
-	sim_start sim --queues 4 --tx-depth 4096 || return 1
+	# shellcheck disable=SC2086
+	sim_start sim --queues 4 --tx-depth 4096 $SIM_ARGS || return 1
 	peer_setup sim || return 1
 	ENAD_LOG_LEVEL=warn enad_conf ${ENAD_KV:-} | enad_start || return 1
 	host_setup || return 1
@@ -246,9 +252,10 @@ trafgen60() { # trafgen60 TOPO ROUND: 60-byte UDP frames A -> B, counted at B's 
 	record "$t" trafgen60_kpps "$r" "$(awk -v a="$rx0" -v b="$rx1" -v d="$DUR" 'BEGIN{printf "%.1f", (b-a)/d/1e3}')"
 }
 
-ping_rtt() { # ping_rtt TOPO ROUND: p50 and p99 of per-packet RTTs (µs)
-	local t=$1 r=$2 f=$T_DIR/ping.txt
+ping_rtt() { # ping_rtt TOPO ROUND: p50 and p99 of per-packet RTTs (µs), CPU % of one core
+	local t=$1 r=$2 f=$T_DIR/ping.txt t0
 	cpu_begin "$t"
+	t0=$(date +%s.%N)
 	ip netns exec "${NSA[$t]}" ping -n -i 0.002 -c "$PING_N" -W 1 $ADDR_B 2>&1 |
 		sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' | sort -g >"$f"
 	awk -v r="$r" -v t="$t" '{ v[NR] = $1 * 1000 }
@@ -258,6 +265,8 @@ ping_rtt() { # ping_rtt TOPO ROUND: p50 and p99 of per-packet RTTs (µs)
 			printf "%s ping_p50_us %s %.0f\n%s ping_p99_us %s %.0f\n", t, r, v[i50], t, r, v[i99] }' \
 		"$f" >>"$RES"
 	cpu_end "$t"
+	# What the forwarder burns to give that latency: seconds per 100 s = %.
+	record_cpu "$t" "$r" ping_pct "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{print (b-a)/100}')"
 	record "$t" ping_replies "$r" "$(wc -l <"$f")"
 	record "$t" other_ping "$r" "$OTHER_PCT"
 }
@@ -351,11 +360,11 @@ awk '$4 != "null" && $4 != "" { k = $1 " " $2 " " ($3 ~ /^[0-9]+$/ ? "main" : $3
 		print k, med } }' "$RES" | sort >"$T_DIR/med"
 
 jq -R -s --arg date "$(date -Is)" --arg kernel "$(uname -r)" --argjson rounds "$ROUNDS" \
-	--argjson dur "$DUR" --argjson ping_n "$PING_N" --arg cpus "$(nproc)" \
+	--argjson dur "$DUR" --argjson ping_n "$PING_N" --arg cpus "$(nproc)" --arg sim_args "$SIM_ARGS" \
 	--slurpfile raw <(awk '{ printf "{\"topo\":\"%s\",\"metric\":\"%s\",\"round\":\"%s\",\"value\":%s}\n", $1, $2, $3, ($4 == "" ? "null" : $4) }' "$RES") '
 	[ split("\n")[] | select(length > 0) | split(" ") ] as $rows
 	| { date: $date, kernel: $kernel, cpus: ($cpus | tonumber), rounds: $rounds,
-	    seconds_per_run: $dur, pings: $ping_n,
+	    seconds_per_run: $dur, pings: $ping_n, enasim_args: $sim_args,
 	    median: (reduce $rows[] as $r ({}; .[$r[0]][$r[2]][$r[1]] = ($r[3] | tonumber))),
 	    raw: $raw }
 	| .ratios_enad_over_testpmd = (if .median.enad.main and .median.testpmd.main then
@@ -374,7 +383,8 @@ for m in tcp1:"TCP 1 stream Gbit/s" tcp2:"TCP 2 streams Gbit/s" udp64_kpps:"UDP 
 	cpu_testpmd_s_per_gb:"testpmd CPU s/GB" cpu_enad_s_per_gb:"enad CPU s/GB" \
 	cpu_enasim_s_per_gb:"enasim CPU s/GB" cpu_testpmd_s_per_mpkt:"testpmd CPU s/Mpkt" \
 	cpu_enad_s_per_mpkt:"enad CPU s/Mpkt" cpu_enasim_s_per_mpkt:"enasim CPU s/Mpkt" \
-	steal_tcp1:"steal % (TCP 1)" other_tcp1:"other CPU % (TCP 1)" other_udp64:"other CPU % (UDP)" \
+	cpu_testpmd_ping_pct:"testpmd CPU % (ping)" cpu_enad_ping_pct:"enad CPU % (ping)" \
+	cpu_enasim_ping_pct:"enasim CPU % (ping)" steal_tcp1:"steal % (TCP 1)" other_tcp1:"other CPU % (TCP 1)" other_udp64:"other CPU % (UDP)" \
 	other_ping:"other CPU % (ping)"; do
 	k=${m%%:*}
 	printf '%-22s %10s %10s %10s %10s\n' "${m#*:}" "$(v veth "$k")" "$(v testpmd "$k")" "$(v enad "$k")" \

@@ -1466,6 +1466,9 @@ static void test_options(void **state)
 		{ -EINVAL, { "enasim", "--socket", "/s", "--tx-offloads", "0x100" }, "0x0..0xff" },
 		{ -EINVAL, { "enasim", "--socket", "/s", "--admin-cmd-to", "16" }, "0..15" },
 		{ -EINVAL, { "enasim", "--socket", "/s", "--device-id", "0" }, "--device-id" },
+		{ -EINVAL, { "enasim", "--socket", "/s", "--poll-us", "1000001" },
+		  "--poll-us: '1000001' is not allowed; use an integer in 0..1000000" },
+		{ -EINVAL, { "enasim", "--socket", "/s", "--poll-us", "-1" }, "0..1000000" },
 		{ -EINVAL, { "enasim", "--socket", "/s", "--wire", "tcp:1" },
 		  "use loop, tap:NAME[,netns=NS] or pair:PATH" },
 		{ -EINVAL, { "enasim", "--socket", "/s", "--wire", "tap:" }, "interface name" },
@@ -1496,9 +1499,11 @@ static void test_options(void **state)
 		const char *argv[] = { "enasim", "--socket", "/run/e.sock", "--wire",
 				       "tap:ena0,netns=ns1", "--mac", "02:aa:bb:cc:dd:ee",
 				       "--device-id", "ec21", "--llq-entry", "256",
-				       "--readless", "off", "--keepalive-ms", "100" };
+				       "--readless", "off", "--keepalive-ms", "100",
+				       "--poll-us", "5000" };
 
-		assert_int_equal(sim_options_parse(15, (char **)argv, &o, err, sizeof(err)), 0);
+		assert_int_equal(sim_options_parse(17, (char **)argv, &o, err, sizeof(err)), 0);
+		assert_int_equal(o.poll_us, 5000);
 		assert_string_equal(o.ctl_path, "/run/e.sock.ctl");
 		assert_int_equal(o.wire.kind, SIM_WIRE_TAP);
 		assert_string_equal(o.wire.ifname, "ena0");

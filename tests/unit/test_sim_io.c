@@ -21,6 +21,7 @@
 #include "ena/io.h"
 #include "eni.h"
 #include "io.h"
+#include "io_poll.h"
 #include "pkt.h"
 #include "wire.h"
 
@@ -1348,11 +1349,93 @@ static void test_thread(void **state)
 	tx_host(t, &q, frame, len, 2, &r);
 }
 
+/* The poll decision: a window after activity, closed while the rate is high. */
+static void test_poller(void **state)
+{
+	struct io_poller p = { 0 };
+	uint64_t t = 1000000;
+
+	(void)state;
+	assert_false(io_poller_keep_polling(&p, 0, t, true, 1)); /* no window */
+	assert_true(io_poller_keep_polling(&p, 5000, t, true, 1));
+	assert_true(io_poller_keep_polling(&p, 5000, t + 4999, false, 0));
+	assert_false(io_poller_keep_polling(&p, 5000, t + 5000, false, 0));
+	assert_true(io_poller_keep_polling(&p, 5000, t + 6000, true, 2)); /* activity reopens */
+
+	/* a period over the frame limit closes the window for the next period */
+	memset(&p, 0, sizeof(p));
+	p.period_start = t;
+	assert_true(io_poller_keep_polling(&p, 5000, t + 100, true, IO_POLL_RATE_MAX_FRAMES + 1));
+	assert_false(io_poller_keep_polling(&p, 5000, t + IO_POLL_RATE_PERIOD_US, true, 1));
+	assert_false(io_poller_keep_polling(&p, 5000, t + IO_POLL_RATE_PERIOD_US + 10, true, 1));
+	/* a quiet period opens it again; exactly the limit still counts as low */
+	assert_true(io_poller_keep_polling(&p, 5000, t + 2 * IO_POLL_RATE_PERIOD_US, true,
+					   IO_POLL_RATE_MAX_FRAMES - 1));
+	assert_true(io_poller_keep_polling(&p, 5000, t + 3 * IO_POLL_RATE_PERIOD_US, true, 0));
+}
+
+/* One TX frame looped back as one RX completion, waited for (bounded). */
+static void roundtrip(struct t *t, struct qpair *q, const uint8_t *f, size_t len)
+{
+	struct txreq r = { .req_id = 1 };
+	const struct ena_rx_cdesc *c = NULL;
+
+	tx_host(t, q, f, len, 1, &r);
+	for (int i = 0; i < 5000 && !c; i++) {
+		c = rx_comp(t, q);
+		if (!c)
+			usleep(200);
+	}
+	assert_non_null(c);
+	assert_memory_equal(rx_buf(t, q, c->req_id), f, len);
+	rx_post(t, q, 1, RX_BUF);
+}
+
+/* --poll-us: within the window after activity the engine polls instead of
+ * sleeping; with no window it sleeps between frames. */
+static void test_poll_window(void **state)
+{
+	struct t *t = *state = t_new(true, false);
+	struct flow fl = { 0x0a000001, 0x0a000002, 1, 2 };
+	struct qpair q;
+	size_t len = frame_build(frame, false, 17, &fl, 200, 1, false);
+	uint64_t before;
+
+	qpair_create(t, &q, 0, 1, 0);
+	{
+		struct qpair all[4] = { q, q, q, q };
+
+		rss_table_set(t, all, 0);
+	}
+	sim_io_set_clock(t->io, NULL, NULL);
+	sim_io_set_poll(t->io, 1000000); /* 1 s: far longer than the gaps below */
+	assert_int_equal(sim_io_start(t->io), 0);
+	rx_post(t, &q, 64, RX_BUF);
+	roundtrip(t, &q, frame, len);
+	before = sim_io_sleeps(t->io);
+	for (unsigned int i = 0; i < 10; i++) {
+		usleep(2000);
+		roundtrip(t, &q, frame, len);
+	}
+	assert_int_equal(sim_io_sleeps(t->io), before);
+
+	sim_io_set_poll(t->io, 0);
+	roundtrip(t, &q, frame, len);
+	before = sim_io_sleeps(t->io);
+	for (unsigned int i = 0; i < 10; i++) {
+		usleep(2000);
+		roundtrip(t, &q, frame, len);
+	}
+	assert_true(sim_io_sleeps(t->io) >= before + 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_tx_host_capture, teardown),
 		cmocka_unit_test(test_tx_llq),
+		cmocka_unit_test(test_poller),
+		cmocka_unit_test_teardown(test_poll_window, teardown),
 		cmocka_unit_test_teardown(test_loop_rx_jumbo, teardown),
 		cmocka_unit_test_teardown(test_checksum_offload, teardown),
 		cmocka_unit_test(test_tso),
