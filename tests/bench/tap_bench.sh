@@ -32,6 +32,7 @@
 #                doorbell at once, a sleeping emulator needs a wakeup that
 #                real hardware does not; its CPU is reported separately)
 #   OUT=FILE     JSON output (default $B/bench/tap_bench.json)
+#   PROFILE=DIR  perf profile of enad during its UDP 64 runs, in DIR
 # Everything started (by PID) and every namespace is removed on exit or ^C.
 . "$(dirname "$0")/../integration/lib.sh"
 
@@ -220,10 +221,31 @@ iperf_tcp() { # iperf_tcp TOPO ROUND STREAMS
 	record "$t" "other_tcp$n" "$r" "$OTHER_PCT"
 }
 
+# PROFILE=DIR: sample enad's threads (perf, cpu-clock, call graphs) during
+# the main UDP 64 runs; DIR/udp64-ROUND.perf.data plus a symbol summary.
+PERF_PID=""
+profile_start() { # profile_start TOPO ROUND
+	[ -n "${PROFILE:-}" ] && [ "$1" = enad ] && [[ "$2" =~ ^[0-9]+$ ]] || return 0
+	mkdir -p "$PROFILE"
+	perf record -q -e cpu-clock -g -p "$ENAD_PID" -o "$PROFILE/udp64-$2.perf.data" \
+		>/dev/null 2>&1 &
+	PERF_PID=$!
+}
+profile_stop() {
+	[ -n "$PERF_PID" ] || return 0
+	kill -INT "$PERF_PID" 2>/dev/null
+	wait "$PERF_PID" 2>/dev/null
+	perf report -q -i "$PROFILE"/udp64-*.perf.data --no-children --sort sym --stdio -g none \
+		2>/dev/null | grep -v '^$' | head -40 >"$PROFILE/udp64.txt"
+	PERF_PID=""
+}
+
 iperf_udp64() { # iperf_udp64 TOPO ROUND [STREAMS]
 	local t=$1 r=$2 n=${3:-1} j=$T_DIR/iperf.json pk
 	cpu_begin "$t"
+	profile_start "$t" "$r"
 	ip netns exec "${NSA[$t]}" timeout $((DUR + 30)) iperf3 -c $ADDR_B -u -l 64 -b 0 -t "$DUR" -P "$n" -J >"$j" 2>&1
+	profile_stop
 	cpu_end "$t"
 	# The server's count: packets sent minus the ones it saw lost.
 	pk=$(jq -r '(.end.sum.packets // 0) - (.end.sum.lost_packets // 0)' "$j" 2>/dev/null || echo 0)

@@ -217,10 +217,10 @@ ip -n "$NS_HOST" link set lo up
 ip -n "$NS_PEER" link set lo up
 
 step "Start the emulated device" \
-	"enasim serves one ENA PCI function with $QUEUES queue pairs on a vfio-user socket. Its network cable is a TAP interface, $PEER_IF, inside $NS_PEER."
-printf '%s$ %s%s\n' "$DIM" "ip netns exec $NS_HOST $ENASIM --socket $DEV_SOCK --wire tap:$PEER_IF,netns=$NS_PEER --queues $QUEUES &" "$OFF"
+	"enasim serves one ENA PCI function with $QUEUES queue pairs on a vfio-user socket. Its network cable is a TAP interface, $PEER_IF, inside $NS_PEER. --poll-us 5000: while traffic is light it polls for doorbells as hardware would, instead of sleeping."
+printf '%s$ %s%s\n' "$DIM" "ip netns exec $NS_HOST $ENASIM --socket $DEV_SOCK --wire tap:$PEER_IF,netns=$NS_PEER --queues $QUEUES --poll-us 5000 &" "$OFF"
 ip netns exec "$NS_HOST" "$ENASIM" --socket "$DEV_SOCK" --wire "tap:$PEER_IF,netns=$NS_PEER" \
-	--queues "$QUEUES" </dev/null >"$SIM_LOG" 2>&1 &
+	--queues "$QUEUES" --poll-us 5000 </dev/null >"$SIM_LOG" 2>&1 &
 record enasim $!
 wait_until 10 test -S "$SIM_CTL" || die "enasim did not start"
 show ip -n "$NS_PEER" addr add "$PEER_ADDR/24" dev "$PEER_IF" || die "cannot address $PEER_IF"
