@@ -32,7 +32,7 @@
 #                doorbell at once, a sleeping emulator needs a wakeup that
 #                real hardware does not; its CPU is reported separately)
 #   OUT=FILE     JSON output (default $B/bench/tap_bench.json)
-#   PROFILE=DIR  perf profile of enad during its UDP 64 runs, in DIR
+#   PROFILE=DIR  perf profiles of enad and enasim during UDP 64 and ping, in DIR
 # Everything started (by PID) and every namespace is removed on exit or ^C.
 . "$(dirname "$0")/../integration/lib.sh"
 
@@ -221,13 +221,15 @@ iperf_tcp() { # iperf_tcp TOPO ROUND STREAMS
 	record "$t" "other_tcp$n" "$r" "$OTHER_PCT"
 }
 
-# PROFILE=DIR: sample enad's threads (perf, cpu-clock, call graphs) during
-# the main UDP 64 runs; DIR/udp64-ROUND.perf.data plus a symbol summary.
-PERF_PID=""
-profile_start() { # profile_start TOPO ROUND
+# PROFILE=DIR: sample enad and enasim (perf, cpu-clock, call graphs) during
+# the main UDP 64 and ping runs: DIR/METRIC-ROUND.perf.data, and a symbol
+# summary per metric, DIR/METRIC.txt.
+PERF_PID="" PERF_NAME="" PERF_FILE=""
+profile_start() { # profile_start TOPO ROUND METRIC
 	[ -n "${PROFILE:-}" ] && [ "$1" = enad ] && [[ "$2" =~ ^[0-9]+$ ]] || return 0
 	mkdir -p "$PROFILE"
-	perf record -q -e cpu-clock -g -p "$ENAD_PID" -o "$PROFILE/udp64-$2.perf.data" \
+	PERF_NAME=$3 PERF_FILE=$PROFILE/$3-$2.perf.data
+	perf record -q -e cpu-clock -g -p "$ENAD_PID,${SIM_PID[sim]}" -o "$PERF_FILE" \
 		>/dev/null 2>&1 &
 	PERF_PID=$!
 }
@@ -235,15 +237,15 @@ profile_stop() {
 	[ -n "$PERF_PID" ] || return 0
 	kill -INT "$PERF_PID" 2>/dev/null
 	wait "$PERF_PID" 2>/dev/null
-	perf report -q -i "$PROFILE"/udp64-*.perf.data --no-children --sort sym --stdio -g none \
-		2>/dev/null | grep -v '^$' | head -40 >"$PROFILE/udp64.txt"
+	perf report -q -i "$PERF_FILE" --no-children --sort comm,sym \
+		--stdio -g none 2>/dev/null | grep -v '^$' | head -50 >"$PROFILE/$PERF_NAME.txt"
 	PERF_PID=""
 }
 
 iperf_udp64() { # iperf_udp64 TOPO ROUND [STREAMS]
 	local t=$1 r=$2 n=${3:-1} j=$T_DIR/iperf.json pk
 	cpu_begin "$t"
-	profile_start "$t" "$r"
+	profile_start "$t" "$r" udp64
 	ip netns exec "${NSA[$t]}" timeout $((DUR + 30)) iperf3 -c $ADDR_B -u -l 64 -b 0 -t "$DUR" -P "$n" -J >"$j" 2>&1
 	profile_stop
 	cpu_end "$t"
@@ -278,8 +280,10 @@ ping_rtt() { # ping_rtt TOPO ROUND: p50 and p99 of per-packet RTTs (µs), CPU % 
 	local t=$1 r=$2 f=$T_DIR/ping.txt t0
 	cpu_begin "$t"
 	t0=$(date +%s.%N)
+	profile_start "$t" "$r" ping
 	ip netns exec "${NSA[$t]}" ping -n -i 0.002 -c "$PING_N" -W 1 $ADDR_B 2>&1 |
 		sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' | sort -g >"$f"
+	profile_stop
 	awk -v r="$r" -v t="$t" '{ v[NR] = $1 * 1000 }
 		END { if (NR == 0) { print t, "ping_p50_us", r, "null"; print t, "ping_p99_us", r, "null"; exit }
 			i50 = int(NR * 0.50); if (i50 < 1) i50 = 1
