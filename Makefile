@@ -209,7 +209,7 @@ bench: all $(B)/bench/loop_bench bench-deps
 
 # issue 7: enad's TAP datapath against veth and DPDK testpmd (root; QUICK=1
 # for a smoke run). Its tools are installed here, not by `make deps`.
-BENCH_PACKAGES := dpdk-dev netsniff-ng iperf3 iputils-ping jq
+BENCH_PACKAGES := dpdk-dev netsniff-ng iperf3 iputils-ping jq linux-perf
 .PHONY: bench-tap bench-deps
 bench-tap: all bench-deps
 	B=$(B) tests/bench/tap_bench.sh

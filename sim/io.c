@@ -471,13 +471,15 @@ static void *io_thread(void *arg)
 		bool active;
 		bool more = pass_run(io, &next_us, &active, &frames);
 		int timeout = more ? 0 : io->poll_needed ? IO_POLL_MS : -1;
+		uint32_t window = __atomic_load_n(&io->poll_us, __ATOMIC_RELAXED);
 		int n;
 
 		/* Polling passes read doorbells, the wire and deadlines
 		 * directly; the eventfds they leave set are drained on the
-		 * first sleep after the window. */
-		if (io_poller_keep_polling(&poller, __atomic_load_n(&io->poll_us, __ATOMIC_RELAXED),
-					   clock_us(NULL), active || more, frames)) {
+		 * first sleep after the window. Without a window no clock is
+		 * read here. */
+		if (window && io_poller_keep_polling(&poller, window, clock_us(NULL),
+						     active || more, frames)) {
 			/* Idle polling gives way to anything runnable on
 			 * this CPU (the driver, the traffic's endpoints). */
 			if (!active && !more)

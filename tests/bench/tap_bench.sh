@@ -62,6 +62,7 @@ die() { echo "tap_bench: $*" >&2; T_ABORT=1; exit 1; }
 for c in ip jq iperf3 ping awk; do command -v $c >/dev/null || die "$c is missing"; done
 HAVE_TRAFGEN=0; command -v trafgen >/dev/null && HAVE_TRAFGEN=1
 HAVE_TESTPMD=0; command -v "$TESTPMD" >/dev/null && HAVE_TESTPMD=1
+[ -z "${PROFILE:-}" ] || command -v perf >/dev/null || die "PROFILE needs perf (Debian: linux-perf)"
 [ $HAVE_TESTPMD = 1 ] || say "dpdk-testpmd is missing (Debian: dpdk-dev): no testpmd column"
 
 # ------------------------------------------------------------------ helpers
@@ -247,8 +248,8 @@ iperf_udp64() { # iperf_udp64 TOPO ROUND [STREAMS]
 	cpu_begin "$t"
 	profile_start "$t" "$r" udp64
 	ip netns exec "${NSA[$t]}" timeout $((DUR + 30)) iperf3 -c $ADDR_B -u -l 64 -b 0 -t "$DUR" -P "$n" -J >"$j" 2>&1
-	profile_stop
 	cpu_end "$t"
+	profile_stop
 	# The server's count: packets sent minus the ones it saw lost.
 	pk=$(jq -r '(.end.sum.packets // 0) - (.end.sum.lost_packets // 0)' "$j" 2>/dev/null || echo 0)
 	[ "$pk" -ge 0 ] 2>/dev/null || pk=0
@@ -277,12 +278,14 @@ trafgen60() { # trafgen60 TOPO ROUND: 60-byte UDP frames A -> B, counted at B's 
 }
 
 ping_rtt() { # ping_rtt TOPO ROUND: p50 and p99 of per-packet RTTs (µs), CPU % of one core
-	local t=$1 r=$2 f=$T_DIR/ping.txt t0
+	local t=$1 r=$2 f=$T_DIR/ping.txt t0 t1
 	cpu_begin "$t"
 	t0=$(date +%s.%N)
 	profile_start "$t" "$r" ping
 	ip netns exec "${NSA[$t]}" ping -n -i 0.002 -c "$PING_N" -W 1 $ADDR_B 2>&1 |
 		sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' | sort -g >"$f"
+	cpu_end "$t"
+	t1=$(date +%s.%N)
 	profile_stop
 	awk -v r="$r" -v t="$t" '{ v[NR] = $1 * 1000 }
 		END { if (NR == 0) { print t, "ping_p50_us", r, "null"; print t, "ping_p99_us", r, "null"; exit }
@@ -290,9 +293,8 @@ ping_rtt() { # ping_rtt TOPO ROUND: p50 and p99 of per-packet RTTs (µs), CPU % 
 			i99 = int(NR * 0.99 + 0.999); if (i99 > NR) i99 = NR
 			printf "%s ping_p50_us %s %.0f\n%s ping_p99_us %s %.0f\n", t, r, v[i50], t, r, v[i99] }' \
 		"$f" >>"$RES"
-	cpu_end "$t"
 	# What the forwarder burns to give that latency: seconds per 100 s = %.
-	record_cpu "$t" "$r" ping_pct "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{print (b-a)/100}')"
+	record_cpu "$t" "$r" ping_pct "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print (b-a)/100}')"
 	record "$t" ping_replies "$r" "$(wc -l <"$f")"
 	record "$t" other_ping "$r" "$OTHER_PCT"
 }
@@ -410,7 +412,8 @@ for m in tcp1:"TCP 1 stream Gbit/s" tcp2:"TCP 2 streams Gbit/s" udp64_kpps:"UDP 
 	cpu_enasim_s_per_gb:"enasim CPU s/GB" cpu_testpmd_s_per_mpkt:"testpmd CPU s/Mpkt" \
 	cpu_enad_s_per_mpkt:"enad CPU s/Mpkt" cpu_enasim_s_per_mpkt:"enasim CPU s/Mpkt" \
 	cpu_testpmd_ping_pct:"testpmd CPU % (ping)" cpu_enad_ping_pct:"enad CPU % (ping)" \
-	cpu_enasim_ping_pct:"enasim CPU % (ping)" steal_tcp1:"steal % (TCP 1)" other_tcp1:"other CPU % (TCP 1)" other_udp64:"other CPU % (UDP)" \
+	cpu_enasim_ping_pct:"enasim CPU % (ping)" \
+	steal_tcp1:"steal % (TCP 1)" other_tcp1:"other CPU % (TCP 1)" other_udp64:"other CPU % (UDP)" \
 	other_ping:"other CPU % (ping)"; do
 	k=${m%%:*}
 	printf '%-22s %10s %10s %10s %10s\n' "${m#*:}" "$(v veth "$k")" "$(v testpmd "$k")" "$(v enad "$k")" \
