@@ -203,13 +203,21 @@ $(B)/bench/loop_bench: $(B)/obj/tests/bench/loop_bench.o $(B)/obj/tests/unit/pkt
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(SANFLAGS) -pthread -o $@ $^ $(LDLIBS_ALL)
 
-bench: all $(B)/bench/loop_bench bench-deps
+# Does io_uring win for TAP reads? Needs liburing-dev (bench-deps).
+$(B)/bench/tap_read_bench: $(B)/obj/tests/bench/tap_read_bench.o
+	@mkdir -p $(dir $@)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(SANFLAGS) -o $@ $^ -luring
+
+bench: all bench-deps
+	$(MAKE) B=$(B) $(B)/bench/loop_bench $(B)/bench/tap_read_bench
 	B=$(B) tests/bench/loop.sh
+	$(B)/bench/tap_read_bench
 	B=$(B) tests/bench/tap_bench.sh
 
 # issue 7: enad's TAP datapath against veth and DPDK testpmd (root; QUICK=1
 # for a smoke run). Its tools are installed here, not by `make deps`.
-BENCH_PACKAGES := dpdk-dev netsniff-ng iperf3 iputils-ping jq linux-perf
+BENCH_PACKAGES := dpdk-dev netsniff-ng iperf3 iputils-ping jq linux-perf liburing-dev
 .PHONY: bench-tap bench-deps
 bench-tap: all bench-deps
 	B=$(B) tests/bench/tap_bench.sh

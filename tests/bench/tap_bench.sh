@@ -11,10 +11,11 @@
 #            net_tap1 (in B); runs in the root namespace, started per round
 #            (it spins ~1.5 cores, it must not run while the others are measured)
 #   enad     enad's TAP ena0 in A, enasim's tap wire in B (enad's defaults;
-#            enasim polls like hardware while traffic is light: SIM_ARGS)
+#            enasim polls like hardware while traffic is light: SIM_ARGS;
+#            enasim on a CPU of its own, enad's workers on the others: SIM_CPU)
 # Per topology and round: iperf3 TCP 1 and 2 streams (A -> B), iperf3 UDP
 # 64-byte payload (-b 0) packets/s received, trafgen 60-byte frames/s
-# received at B's interface, ping A -> B every 2 ms (per-packet times: p50,
+# received at B's interface, ping A -> B every 20 ms (per-packet times: p50,
 # p99), and the CPU (utime+stime from /proc/PID/stat) of the forwarder's
 # processes: s per GB (TCP 1 stream) and s per million packets (UDP 64).
 # Then enad only: 1, 2, 4 queues and ring sizes 256..4096 (enactl set), and
@@ -24,13 +25,18 @@
 #   QUICK=1      1-2 s per measurement, one round (smoke test of the script)
 #   ROUNDS=N     rounds (default 2; values are medians over rounds)
 #   DUR=S        seconds per iperf3/trafgen run (default 5)
-#   PING_N=N     pings per round (default 2000)
+#   PING_N=N     pings per round (default 1000)
+#   PING_INTERVAL=S  seconds between pings (default 0.02; iputils ping spins
+#                a CPU below 10 ms, which is not what a user's ping does)
 #   TOPOS="veth testpmd enad"  which topologies; SCALING=0 skips the scaling part
 #   METRICS="tcp1 tcp2 udp64 trafgen60 ping"  which measurements (all by default)
 #   ENAD_KV="key=value ..."  extra enad.conf keys for the enad topology
-#   SIM_ARGS="..."  enasim options (default "--poll-us 5000": a device sees a
+#   SIM_ARGS="..."  enasim options (default "--poll-us 50000": a device sees a
 #                doorbell at once, a sleeping emulator needs a wakeup that
-#                real hardware does not; its CPU is reported separately)
+#                real hardware does not; 50 ms outlasts the ping interval;
+#                its CPU is reported separately)
+#   SIM_CPU=N    the CPU enasim is pinned to (default the last one; enad gets
+#                cpus = the others unless ENAD_KV sets cpus); empty: no pinning
 #   OUT=FILE     JSON output (default $B/bench/tap_bench.json)
 #   PROFILE=DIR  perf profiles of enad and enasim during UDP 64 and ping, in DIR
 # Everything started (by PID) and every namespace is removed on exit or ^C.
@@ -40,13 +46,16 @@ QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then
 	ROUNDS=${ROUNDS:-1} DUR=${DUR:-2} PING_N=${PING_N:-300}
 else
-	ROUNDS=${ROUNDS:-2} DUR=${DUR:-5} PING_N=${PING_N:-2000}
+	ROUNDS=${ROUNDS:-2} DUR=${DUR:-5} PING_N=${PING_N:-1000}
 fi
+PING_INTERVAL=${PING_INTERVAL:-0.02}
+SIM_CPU=${SIM_CPU-$(($(nproc) > 1 ? $(nproc) - 1 : -1))}
+[ "$SIM_CPU" = -1 ] && SIM_CPU=""
 TOPOS=${TOPOS:-veth testpmd enad}
 SCALING=${SCALING:-1}
 METRICS=${METRICS:-tcp1 tcp2 udp64 trafgen60 ping}
 OUT=${OUT:-$B/bench/tap_bench.json}
-SIM_ARGS=${SIM_ARGS---poll-us 5000}
+SIM_ARGS=${SIM_ARGS---poll-us 50000}
 TESTPMD=${TESTPMD:-dpdk-testpmd}
 HZ=$(getconf CLK_TCK)
 RES=$T_DIR/results   # "topo metric round value" lines
@@ -55,6 +64,13 @@ ADDR_A=10.77.0.1
 ADDR_B=10.77.0.2
 
 say() { echo "# $*" >&2; }
+
+# other_cpus CPU: the online CPUs but CPU, as a list for enad's cpus key.
+other_cpus() {
+	local c out=""
+	for ((c = 0; c < $(nproc); c++)); do [ "$c" = "$1" ] || out+="${out:+,}$c"; done
+	echo "$out"
+}
 die() { echo "tap_bench: $*" >&2; T_ABORT=1; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "needs root"
@@ -81,8 +97,8 @@ cpu_ticks() {
 	echo $t
 }
 
-# all_ticks: CPU ticks of the whole machine (user+nice+system+irq+softirq+steal).
-all_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9; exit}' /proc/stat; }
+# all_ticks: CPU ticks of the whole machine, idle included (the capacity).
+all_ticks() { awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9; exit}' /proc/stat; }
 steal_ticks() { awk '/^cpu /{print $9; exit}' /proc/stat; }
 
 # foreign_ticks TOPO: CPU ticks of every process that is not part of this
@@ -162,10 +178,19 @@ enad_setup() {
 	topology_setup || return 1
 	NSA[enad]=$NS_HOST NSB[enad]=$NS_PEER IFA[enad]=$HOST_IF IFB[enad]=simp
 	# 4 queues and 4096-deep TX rings so that the scaling part can use them.
+	# The device gets a CPU of its own, as silicon would, and enad's workers
+	# the others: an emulator thread spinning where a worker spins takes
+	# the CPU the driver waits on (SIM_CPU, RESULTS.md session 4).
+	local wrap="" kv=${ENAD_KV:-}
+	if [ -n "$SIM_CPU" ]; then
+		wrap="taskset -c $SIM_CPU"
+		[[ " $kv" == *" cpus="* ]] || kv="cpus=$(other_cpus "$SIM_CPU") $kv"
+	fi
 	# shellcheck disable=SC2086
-	sim_start sim --queues 4 --tx-depth 4096 $SIM_ARGS || return 1
+	SIM_WRAP=$wrap sim_start sim --queues 4 --tx-depth 4096 $SIM_ARGS || return 1
 	peer_setup sim || return 1
-	ENAD_LOG_LEVEL=warn enad_conf ${ENAD_KV:-} | enad_start || return 1
+	# shellcheck disable=SC2086
+	ENAD_LOG_LEVEL=warn enad_conf $kv | enad_start || return 1
 	host_setup || return 1
 	wait_ping "$NS_HOST" "$PEER_ADDR" 15 || return 1
 	CPU_PIDS[enad]="$ENAD_PID ${SIM_PID[sim]}"
@@ -282,7 +307,7 @@ ping_rtt() { # ping_rtt TOPO ROUND: p50 and p99 of per-packet RTTs (µs), CPU % 
 	cpu_begin "$t"
 	t0=$(date +%s.%N)
 	profile_start "$t" "$r" ping
-	ip netns exec "${NSA[$t]}" ping -n -i 0.002 -c "$PING_N" -W 1 $ADDR_B 2>&1 |
+	ip netns exec "${NSA[$t]}" ping -n -i "$PING_INTERVAL" -c "$PING_N" -W 1 $ADDR_B 2>&1 |
 		sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' | sort -g >"$f"
 	cpu_end "$t"
 	t1=$(date +%s.%N)
@@ -362,7 +387,7 @@ for t in $TOPOS; do
 	"${t}_setup" || die "$t: setup failed"
 	active+=("$t")
 done
-say "topologies: ${active[*]}; $ROUNDS round(s), ${DUR}s per run, $PING_N pings"
+say "topologies: ${active[*]}; $ROUNDS round(s), ${DUR}s per run, $PING_N pings every ${PING_INTERVAL}s; enasim ${SIM_ARGS:-(no options)}, CPU ${SIM_CPU:-any}"
 for ((round = 1; round <= ROUNDS; round++)); do
 	for t in "${active[@]}"; do
 		"${t}_round_start" || { say "$t: round start failed"; "${t}_round_stop"; continue; }
@@ -389,10 +414,12 @@ awk '$4 != "null" && $4 != "" { k = $1 " " $2 " " ($3 ~ /^[0-9]+$/ ? "main" : $3
 
 jq -R -s --arg date "$(date -Is)" --arg kernel "$(uname -r)" --argjson rounds "$ROUNDS" \
 	--argjson dur "$DUR" --argjson ping_n "$PING_N" --arg cpus "$(nproc)" --arg sim_args "$SIM_ARGS" \
+	--arg sim_cpu "$SIM_CPU" --arg ping_interval "$PING_INTERVAL" \
 	--slurpfile raw <(awk '{ printf "{\"topo\":\"%s\",\"metric\":\"%s\",\"round\":\"%s\",\"value\":%s}\n", $1, $2, $3, ($4 == "" ? "null" : $4) }' "$RES") '
 	[ split("\n")[] | select(length > 0) | split(" ") ] as $rows
 	| { date: $date, kernel: $kernel, cpus: ($cpus | tonumber), rounds: $rounds,
-	    seconds_per_run: $dur, pings: $ping_n, enasim_args: $sim_args,
+	    seconds_per_run: $dur, pings: $ping_n, ping_interval_s: ($ping_interval | tonumber),
+	    enasim_args: $sim_args, enasim_cpu: $sim_cpu,
 	    median: (reduce $rows[] as $r ({}; .[$r[0]][$r[2]][$r[1]] = ($r[3] | tonumber))),
 	    raw: $raw }
 	| .ratios_enad_over_testpmd = (if .median.enad.main and .median.testpmd.main then

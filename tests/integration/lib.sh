@@ -340,8 +340,9 @@ sim_ctl_path() { echo "$T_DIR/$1.ctl"; }
 
 # sim_start NAME [ENASIM OPTIONS...]: enasim in NS_HOST serving
 # $T_DIR/NAME.sock, its wire a TAP "NAMEp" in NS_PEER (unless the options
-# name a --wire), log in $T_DIR/NAME.sim.log. Waits for the control socket
-# (created last, after the wire). Sets SIM_PID[NAME], SIM_PEER[NAME].
+# name a --wire), log in $T_DIR/NAME.sim.log, run under the command prefix
+# $SIM_WRAP if set. Waits for the control socket (created last, after the
+# wire). Sets SIM_PID[NAME], SIM_PEER[NAME].
 sim_start() {
 	local name=$1 wire=1 a pid
 	shift
@@ -351,7 +352,8 @@ sim_start() {
 		SIM_PEER[$name]=${name}p
 		args+=(--wire "tap:${name}p,netns=$NS_PEER")
 	fi
-	ip netns exec "$NS_HOST" "$SIM" "${args[@]}" "$@" </dev/null >"$T_DIR/$name.sim.log" 2>&1 &
+	# shellcheck disable=SC2086 # SIM_WRAP: a command prefix (e.g. taskset -c 1), split on purpose
+	ip netns exec "$NS_HOST" ${SIM_WRAP:-} "$SIM" "${args[@]}" "$@" </dev/null >"$T_DIR/$name.sim.log" 2>&1 &
 	pid=$!
 	track_pid "$pid"
 	SIM_PID[$name]=$pid
