@@ -49,7 +49,8 @@ else
 	ROUNDS=${ROUNDS:-2} DUR=${DUR:-5} PING_N=${PING_N:-1000}
 fi
 PING_INTERVAL=${PING_INTERVAL:-0.02}
-SIM_CPU=${SIM_CPU-$(($(nproc) > 1 ? $(nproc) - 1 : -1))}
+NCPU=$(nproc)
+SIM_CPU=${SIM_CPU-$((NCPU > 1 ? NCPU - 1 : -1))}
 [ "$SIM_CPU" = -1 ] && SIM_CPU=""
 TOPOS=${TOPOS:-veth testpmd enad}
 SCALING=${SCALING:-1}
@@ -68,12 +69,16 @@ say() { echo "# $*" >&2; }
 # other_cpus CPU: the online CPUs but CPU, as a list for enad's cpus key.
 other_cpus() {
 	local c out=""
-	for ((c = 0; c < $(nproc); c++)); do [ "$c" = "$1" ] || out+="${out:+,}$c"; done
+	for ((c = 0; c < NCPU; c++)); do [ "$c" = "$1" ] || out+="${out:+,}$c"; done
 	echo "$out"
 }
 die() { echo "tap_bench: $*" >&2; T_ABORT=1; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "needs root"
+[ -z "$SIM_CPU" ] || { [[ "$SIM_CPU" =~ ^[0-9]+$ ]] && ((SIM_CPU < NCPU)); } ||
+	die "SIM_CPU=$SIM_CPU: allowed a CPU number 0..$((NCPU - 1)), or empty (no pinning)"
+[[ "$PING_INTERVAL" =~ ^[0-9]*\.?[0-9]+$ ]] ||
+	die "PING_INTERVAL=$PING_INTERVAL: allowed seconds as a decimal number (0.02)"
 [ -c /dev/net/tun ] || die "needs /dev/net/tun"
 for c in ip jq iperf3 ping awk; do command -v $c >/dev/null || die "$c is missing"; done
 HAVE_TRAFGEN=0; command -v trafgen >/dev/null && HAVE_TRAFGEN=1
