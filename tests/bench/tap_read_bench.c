@@ -116,9 +116,12 @@ static void fill(int s, const struct sockaddr_in *to)
 static unsigned int drain_read(int fd)
 {
 	unsigned int n = 0;
+	ssize_t r;
 
-	while (read(fd, bufs[n % BATCH], BUF_LEN) > 0)
+	while ((r = read(fd, bufs[n % BATCH], BUF_LEN)) > 0)
 		n++;
+	if (r < 0 && errno != EAGAIN)
+		die("read");
 	return n;
 }
 
@@ -142,10 +145,14 @@ static unsigned int drain_uring(struct io_uring *ring, int fd)
 		if (io_uring_submit_and_wait(ring, BATCH) < 0)
 			die("io_uring_submit_and_wait");
 		io_uring_for_each_cqe(ring, head, cqe) {
-			if (cqe->res > 0)
+			if (cqe->res > 0) {
 				n++;
-			else
+			} else if (cqe->res == -EAGAIN) {
 				more = false;
+			} else {
+				errno = cqe->res < 0 ? -cqe->res : EIO;
+				die("io_uring read");
+			}
 			seen++;
 		}
 		io_uring_cq_advance(ring, seen);
