@@ -14,6 +14,7 @@ enum set_type {
 	SET_UINT, /* decimal number */
 	SET_BOOL, /* on|off */
 	SET_WORD, /* a word enad checks */
+	SET_CPUS, /* a CPU list enad checks: digits, '-' and ',' */
 };
 
 static const struct set_word {
@@ -29,6 +30,9 @@ static const struct set_word {
 	{ "large-llq-header", "rings.set", "large_llq_header", SET_BOOL, "on|off",
 	  "large LLQ headers; halves the TX maximum, resets the device" },
 	{ "queues", "channels.set", "combined", SET_UINT, "N", "queue pairs (ethtool -L combined)" },
+	{ "cpus", "channels.set", "cpus", SET_CPUS, "LIST", "CPUs the queue workers run on: 0-3,6" },
+	{ "pin-workers", "channels.set", "pin_workers", SET_BOOL, "on|off",
+	  "pin each worker to one of the cpus (on) or let it use all of them (off)" },
 	{ "mtu", "mtu.set", "mtu", SET_UINT, "N", "MTU" },
 	{ "rx-usecs", "coalesce.set", "rx_usecs", SET_UINT, "N", "RX interrupt delay (ethtool -C rx-usecs)" },
 	{ "tx-usecs", "coalesce.set", "tx_usecs", SET_UINT, "N", "TX interrupt delay (ethtool -C tx-usecs)" },
@@ -88,6 +92,13 @@ static struct json_object *set_value(struct enactl *e, const struct set_word *w,
 	case SET_WORD:
 		if (!text[0] || strlen(text) > 32 || strspn(text, "abcdefghijklmnopqrstuvwxyz") != strlen(text)) {
 			enactl_usage(e, "%s: '%s' is not a word (allowed: %s)", w->word, text, w->value);
+			return NULL;
+		}
+		return json_object_new_string(text);
+	case SET_CPUS:
+		if (!text[0] || strlen(text) > 255 || strspn(text, "0123456789-,") != strlen(text)) {
+			enactl_usage(e, "%s: '%.40s' is not a CPU list (allowed: numbers and ranges, "
+				     "such as 0-3,6)", w->word, text);
 			return NULL;
 		}
 		return json_object_new_string(text);

@@ -19,6 +19,7 @@ static const struct show_word {
 	{ "rx-queue-size", "device.show", "rings.rx" },
 	{ "tx-queue-size", "device.show", "rings.tx" },
 	{ "queues", "device.show", "queues" },
+	{ "pin-workers", "channels.get", "config.pin_workers" },
 	{ "mtu", "device.show", "mtu" },
 	{ "large-llq-header", "device.show", "llq.large_header" },
 	{ "rx-usecs", "coalesce.get", "rx_usecs" },

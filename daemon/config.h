@@ -61,6 +61,7 @@ struct enad_device_config {
 	bool tso;
 	bool frag_bypass;
 	struct param_cpus cpus;
+	bool pin_workers;
 	int32_t numa_node;              /* -1 = the device's */
 	uint32_t keep_alive_timeout_ms; /* 0 = off */
 	uint32_t miss_tx_timeout_s;     /* 0 = off */

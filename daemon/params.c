@@ -158,7 +158,13 @@ const struct param param_table[PARAM__COUNT] = {
 		.id = PARAM_CPUS, .key = "cpus", .group = "channels", .name = "cpus",
 		.type = PARAM_T_CPUS, DEVICE(cpus), .apply = PARAM_APPLY_RECONFIGURE,
 		.dflt_note = "the CPUs of the NUMA node",
-		.help = "CPUs the queue workers are pinned to, round robin",
+		.help = "CPUs the queue workers run on",
+	},
+	[PARAM_PIN_WORKERS] = {
+		.id = PARAM_PIN_WORKERS, .key = "pin_workers", .group = "channels",
+		.name = "pin_workers", .type = PARAM_T_BOOL, DEVICE(pin_workers),
+		.apply = PARAM_APPLY_RECONFIGURE, .dflt = "on",
+		.help = "pin each worker to one of cpus, round robin; off: each may use all of them",
 	},
 	[PARAM_NUMA_NODE] = {
 		.id = PARAM_NUMA_NODE, .key = "numa_node", .group = "channels", .name = "numa_node",
@@ -942,6 +948,13 @@ bool param_ifname_valid(const char *name)
 			return false;
 	}
 	return true;
+}
+
+unsigned int param_cpus_and(struct param_cpus *a, const struct param_cpus *b)
+{
+	for (size_t i = 0; i < PARAM_CPUS_MAX / 64; i++)
+		a->bits[i] &= b->bits[i];
+	return param_cpus_count(a);
 }
 
 unsigned int param_cpus_count(const struct param_cpus *cpus)

@@ -50,6 +50,7 @@ enum param_id {
 	PARAM_TSO,
 	PARAM_FRAG_BYPASS,
 	PARAM_CPUS,
+	PARAM_PIN_WORKERS,
 	PARAM_NUMA_NODE,
 	PARAM_KEEP_ALIVE_TIMEOUT_MS,
 	PARAM_MISS_TX_TIMEOUT_S,
@@ -253,6 +254,9 @@ const char *param_log_level_name(enum param_log_level level);
  * param_cpus_count() - number of CPUs in @cpus.
  */
 unsigned int param_cpus_count(const struct param_cpus *cpus);
+
+/** param_cpus_and() - @a &= @b. Return: the CPUs left in @a. */
+unsigned int param_cpus_and(struct param_cpus *a, const struct param_cpus *b);
 
 /** param_cpus_has() - is CPU @cpu in @cpus? */
 static inline bool param_cpus_has(const struct param_cpus *cpus, unsigned int cpu)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Port lifecycle: bring a device, its TAP, queues and workers up and down. */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,34 +159,100 @@ static int port_device_numa_node(const char *devstr)
 	return node;
 }
 
-/* CPUs for the workers: the configured set, else the device node's, round robin. */
+void port_allowed_cpus(struct param_cpus *ret)
+{
+	cpu_set_t set;
+
+	memset(ret, 0, sizeof(*ret));
+	if (sched_getaffinity(0, sizeof(set), &set) < 0) {
+		long online = sysconf(_SC_NPROCESSORS_ONLN);
+
+		CPU_ZERO(&set);
+		for (long c = 0; c < online && c < CPU_SETSIZE; c++)
+			CPU_SET((int)c, &set);
+	}
+	for (unsigned int c = 0; c < PARAM_CPUS_MAX && c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set))
+			ret->bits[c / 64] |= UINT64_C(1) << (c % 64);
+}
+
+/* The CPUs of @node (NUMA), or none. */
+static void node_cpus(int node, struct param_cpus *ret)
+{
+	struct bitmask *bm;
+
+	memset(ret, 0, sizeof(*ret));
+	if (node < 0 || numa_available() < 0)
+		return;
+	bm = numa_allocate_cpumask();
+	if (bm && numa_node_to_cpus(node, bm) == 0)
+		for (unsigned int c = 0; c < bm->size && c < PARAM_CPUS_MAX; c++)
+			if (numa_bitmask_isbitset(bm, c))
+				ret->bits[c / 64] |= UINT64_C(1) << (c % 64);
+	if (bm)
+		numa_free_cpumask(bm);
+}
+
+struct cpus_text port_cpus_text(const struct param_cpus *cpus)
+{
+	union param_value v = { .cpus = *cpus };
+	char buf[PARAM_FORMAT_MAX];
+	struct cpus_text t;
+
+	if (param_format(&param_table[PARAM_CPUS], &v, buf, sizeof(buf)) < 0)
+		snprintf(buf, sizeof(buf), "?");
+	/* a list that long is cut: the first ranges say enough */
+	snprintf(t.s, sizeof(t.s), "%.250s%s", buf, strlen(buf) > 250 ? "..." : "");
+	return t;
+}
+
+/* CPUs for the workers: the configured set, else the device node's, else
+ * every CPU enad may run on; always only CPUs enad may run on (systemd's
+ * CPUAffinity=, a cpuset), since a thread cannot be placed elsewhere.
+ * pin_workers gives each worker one of them, round robin (as IRQ affinity
+ * spreads a NIC's vectors); off lets each worker run on the whole set, so
+ * the scheduler can move it away from a busy application thread that
+ * shares the set. */
 static void port_assign_cpus(struct port *p)
 {
+	struct param_cpus allowed, want;
 	int cpus[PARAM_CPUS_MAX];
 	unsigned int n = 0;
 
+	port_allowed_cpus(&allowed);
+	memset(&want, 0, sizeof(want));
 	if (p->cfg.has & PARAM_HAS(PARAM_CPUS)) {
-		for (unsigned int c = 0; c < PARAM_CPUS_MAX; c++)
-			if (param_cpus_has(&p->cfg.cpus, c))
-				cpus[n++] = (int)c;
-	} else if (p->numa_node >= 0 && numa_available() >= 0) {
-		struct bitmask *bm = numa_allocate_cpumask();
-
-		if (bm && numa_node_to_cpus(p->numa_node, bm) == 0)
-			for (unsigned int c = 0; c < bm->size && n < PARAM_CPUS_MAX; c++)
-				if (numa_bitmask_isbitset(bm, c))
-					cpus[n++] = (int)c;
-		if (bm)
-			numa_free_cpumask(bm);
+		want = p->cfg.cpus;
+		if (param_cpus_and(&want, &allowed) != param_cpus_count(&p->cfg.cpus))
+			log_dev(LOG_WARNING, &p->log, "config",
+				"cpus: enad may run only on CPUs %s: %s", port_cpus_text(&allowed).s,
+				param_cpus_count(&want) ? "the others are left out"
+							: "none of cpus is one, the default applies");
 	}
-	if (!n) {
-		long online = sysconf(_SC_NPROCESSORS_ONLN);
-
-		for (long c = 0; c < online && n < PARAM_CPUS_MAX; c++)
+	if (!param_cpus_count(&want)) {
+		node_cpus(p->numa_node, &want);
+		param_cpus_and(&want, &allowed);
+	}
+	if (!param_cpus_count(&want))
+		want = allowed;
+	for (unsigned int c = 0; c < PARAM_CPUS_MAX; c++)
+		if (param_cpus_has(&want, c))
 			cpus[n++] = (int)c;
+	for (unsigned int i = 0; i < PARAM_QUEUES_MAX; i++) {
+		struct port_queue *q = &p->q[i];
+
+		CPU_ZERO(&q->cpus);
+		q->cpu = -1;
+		if (!n)
+			continue;
+		if (p->cfg.pin_workers) {
+			q->cpu = cpus[i % n];
+			CPU_SET(q->cpu, &q->cpus);
+		} else {
+			for (unsigned int c = 0; c < n; c++)
+				CPU_SET(cpus[c], &q->cpus);
+		}
 	}
-	for (unsigned int i = 0; i < PARAM_QUEUES_MAX; i++)
-		p->q[i].cpu = n ? cpus[i % n] : -1;
 }
 
 /* ---- queues and workers ---- */
@@ -289,7 +356,7 @@ static int port_queue_up(struct port *p, unsigned int i, uint32_t tx_depth, uint
 		.dev = p->dev,
 		.notify_fd = p->notify_fd,
 		.numa_node = p->numa_node,
-		.cpu = q->cpu,
+		.cpus = q->cpus,
 		.mtu = p->cfg.mtu,
 		.busy_poll_us = p->cfg.busy_poll_us,
 		.offloads = port_offloads(p),
@@ -338,6 +405,8 @@ int port_queues_up(struct port *p)
 	}
 	p->rx_depth = rx;
 	p->tx_depth = tx;
+	/* Here, not only at bring-up: channels.set cpus/pin_workers reconfigures. */
+	port_assign_cpus(p);
 	r = tap_set_num_queues(p->tap, nq);
 	if (r < 0)
 		return log_dev_errno(LOG_ERR, &p->log, NULL, r, "TAP %u queues: %m", nq);
@@ -554,7 +623,6 @@ int port_bring_up(struct port *p)
 			return log_dev_errno(LOG_ERR, &p->log, NULL, errno, "random RSS key: %m");
 		p->rss_key_chosen = true;
 	}
-	port_assign_cpus(p);
 	r = port_open_tap(p);
 	if (r < 0)
 		return r;

@@ -86,6 +86,14 @@ int port_check(const struct port *p, const struct enad_device_config *want, stru
 			      port_llq_entry_for(p, want) == 256 ? " with large LLQ headers" : "");
 	if ((ch & PARAM_HAS(PARAM_RX_QUEUE_SIZE)) && want->rx_queue_size > max_rx)
 		return refuse(err, &param_table[PARAM_RX_QUEUE_SIZE], want, "256..%u, power of 2", max_rx);
+	if ((ch & PARAM_HAS(PARAM_CPUS)) && (want->has & PARAM_HAS(PARAM_CPUS))) {
+		struct param_cpus allowed, w = want->cpus;
+
+		port_allowed_cpus(&allowed);
+		if (param_cpus_and(&w, &allowed) != param_cpus_count(&want->cpus))
+			return refuse(err, &param_table[PARAM_CPUS], want, "CPUs enad may run on: %s",
+				      port_cpus_text(&allowed).s);
+	}
 	if ((ch & PARAM_HAS(PARAM_MTU)) && (want->mtu > a->max_mtu || want->mtu < ENA_MIN_MTU))
 		return refuse(err, &param_table[PARAM_MTU], want, "%u..%u", ENA_MIN_MTU, a->max_mtu);
 	nq = port_effective_queues(p, want);

@@ -44,7 +44,8 @@ struct port_queue {
 	struct ena_qpair *qp;
 	struct worker *worker;
 	int irq_fd;
-	int cpu;
+	int cpu;                /* the one CPU the worker is pinned to; -1 = not pinned */
+	cpu_set_t cpus;         /* the worker's affinity */
 	uint64_t heartbeat_seen;
 };
 
@@ -121,6 +122,16 @@ struct port {
 void port_set_state(struct port *p, enum port_state state, const char *reason);
 void port_emit(struct port *p, const struct port_event *ev);
 int port_queues_up(struct port *p);
+
+/** port_allowed_cpus() - the CPUs enad's threads may run on (its affinity). */
+void port_allowed_cpus(struct param_cpus *ret);
+
+/* A CPU list as the config file writes it, for messages ("0-3,6"), cut
+ * after 250 characters. */
+struct cpus_text {
+	char s[256];
+};
+struct cpus_text port_cpus_text(const struct param_cpus *cpus);
 void port_queues_down(struct port *p);
 void port_workers_stop(struct port *p);
 void port_workers_start(struct port *p);

@@ -801,16 +801,8 @@ int worker_start(struct worker *w)
 	r = pthread_attr_init(&attr);
 	if (r)
 		return -r;
-	if (w->p.cpu >= 0) {
-		cpu_set_t set;
-
-		if (w->p.cpu >= CPU_SETSIZE) {
-			pthread_attr_destroy(&attr);
-			return -EINVAL;
-		}
-		CPU_ZERO(&set);
-		CPU_SET(w->p.cpu, &set);
-		r = pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	if (CPU_COUNT(&w->p.cpus) > 0) {
+		r = pthread_attr_setaffinity_np(&attr, sizeof(w->p.cpus), &w->p.cpus);
 		if (r) {
 			pthread_attr_destroy(&attr);
 			return -r;

@@ -3,6 +3,7 @@
 #ifndef ENAD_WORKER_H
 #define ENAD_WORKER_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -66,7 +67,7 @@ struct worker_params {
 	int tap_fd;                /* this queue's TAP fd (non-blocking, vnet header 10 B) */
 	int notify_fd;             /* eventfd the worker writes 1 to on a queue failure */
 	int numa_node;             /* node for buffers; -1 = any */
-	int cpu;                   /* CPU to pin the thread to; -1 = not pinned */
+	cpu_set_t cpus;            /* CPUs the thread may run on; empty = enad's own */
 	uint32_t mtu;              /* largest frame to build when segmenting: mtu + 14 (+4 VLAN) */
 	uint32_t busy_poll_us;     /* keep polling this long after the last work; 0 = sleep at once */
 	uint32_t tx_slots;         /* TX buffers (each holds a 64 KiB GSO frame); 0 = min(tx depth, 256) */
@@ -103,8 +104,8 @@ struct worker;
 int worker_create(const struct worker_params *p, struct worker **ret);
 
 /**
- * worker_start() - start the thread (pinned to @p->cpu when >= 0).
- * Return: 0 or -errno (pthread_create, sched_setaffinity).
+ * worker_start() - start the thread, confined to @p->cpus unless it is empty.
+ * Return: 0 or -errno (pthread_create, pthread_attr_setaffinity_np).
  */
 int worker_start(struct worker *w);
 

@@ -12,7 +12,8 @@
 #            (it spins ~1.5 cores, it must not run while the others are measured)
 #   enad     enad's TAP ena0 in A, enasim's tap wire in B (enad's defaults;
 #            enasim polls like hardware while traffic is light: SIM_ARGS;
-#            enasim on a CPU of its own, enad's workers on the others: SIM_CPU)
+#            enasim on a CPU of its own: SIM_CPU; enad's workers not pinned,
+#            since iperf3 and ping share their CPUs: ENAD_KV)
 # Per topology and round: iperf3 TCP 1 and 2 streams (A -> B), iperf3 UDP
 # 64-byte payload (-b 0) packets/s received, trafgen 60-byte frames/s
 # received at B's interface, ping A -> B every 20 ms (per-packet times: p50,
@@ -31,12 +32,14 @@
 #   TOPOS="veth testpmd enad"  which topologies; SCALING=0 skips the scaling part
 #   METRICS="tcp1 tcp2 udp64 trafgen60 ping"  which measurements (all by default)
 #   ENAD_KV="key=value ..."  extra enad.conf keys for the enad topology
+#                (default "pin_workers=off": a worker pinned to the CPU the
+#                sender runs on waits behind it; RESULTS.md session 5)
 #   SIM_ARGS="..."  enasim options (default "--poll-us 50000": a device sees a
 #                doorbell at once, a sleeping emulator needs a wakeup that
 #                real hardware does not; 50 ms outlasts the ping interval;
 #                its CPU is reported separately)
-#   SIM_CPU=N    the CPU enasim is pinned to (default the last one; enad gets
-#                cpus = the others unless ENAD_KV sets cpus); empty: no pinning
+#   SIM_CPU=N    the CPU enasim is pinned to (default the last one); empty:
+#                no pinning
 #   OUT=FILE     JSON output (default $B/bench/tap_bench.json)
 #   PROFILE=DIR  perf profiles of enad and enasim during UDP 64 and ping, in DIR
 # Everything started (by PID) and every namespace is removed on exit or ^C.
@@ -57,6 +60,7 @@ SCALING=${SCALING:-1}
 METRICS=${METRICS:-tcp1 tcp2 udp64 trafgen60 ping}
 OUT=${OUT:-$B/bench/tap_bench.json}
 SIM_ARGS=${SIM_ARGS---poll-us 50000}
+ENAD_KV=${ENAD_KV-pin_workers=off}
 TESTPMD=${TESTPMD:-dpdk-testpmd}
 HZ=$(getconf CLK_TCK)
 RES=$T_DIR/results   # "topo metric round value" lines
@@ -66,12 +70,6 @@ ADDR_B=10.77.0.2
 
 say() { echo "# $*" >&2; }
 
-# other_cpus CPU: the online CPUs but CPU, as a list for enad's cpus key.
-other_cpus() {
-	local c out=""
-	for ((c = 0; c < NCPU; c++)); do [ "$c" = "$1" ] || out+="${out:+,}$c"; done
-	echo "$out"
-}
 die() { echo "tap_bench: $*" >&2; T_ABORT=1; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "needs root"
@@ -183,14 +181,10 @@ enad_setup() {
 	topology_setup || return 1
 	NSA[enad]=$NS_HOST NSB[enad]=$NS_PEER IFA[enad]=$HOST_IF IFB[enad]=simp
 	# 4 queues and 4096-deep TX rings so that the scaling part can use them.
-	# The device gets a CPU of its own, as silicon would, and enad's workers
-	# the others: an emulator thread spinning where a worker spins takes
-	# the CPU the driver waits on (SIM_CPU, RESULTS.md session 4).
-	local wrap="" kv=${ENAD_KV:-}
-	if [ -n "$SIM_CPU" ]; then
-		wrap="taskset -c $SIM_CPU"
-		[[ " $kv" == *" cpus="* ]] || kv="cpus=$(other_cpus "$SIM_CPU") $kv"
-	fi
+	# The device gets a CPU of its own, as silicon would (SIM_CPU, RESULTS.md
+	# session 4); enad's workers are left to the scheduler (ENAD_KV).
+	local wrap="" kv=$ENAD_KV
+	[ -z "$SIM_CPU" ] || wrap="taskset -c $SIM_CPU"
 	# shellcheck disable=SC2086
 	SIM_WRAP=$wrap sim_start sim --queues 4 --tx-depth 4096 $SIM_ARGS || return 1
 	peer_setup sim || return 1
@@ -392,7 +386,7 @@ for t in $TOPOS; do
 	"${t}_setup" || die "$t: setup failed"
 	active+=("$t")
 done
-say "topologies: ${active[*]}; $ROUNDS round(s), ${DUR}s per run, $PING_N pings every ${PING_INTERVAL}s; enasim ${SIM_ARGS:-(no options)}, CPU ${SIM_CPU:-any}"
+say "topologies: ${active[*]}; $ROUNDS round(s), ${DUR}s per run, $PING_N pings every ${PING_INTERVAL}s; enasim ${SIM_ARGS:-(no options)}, CPU ${SIM_CPU:-any}; enad ${ENAD_KV:-(defaults)}"
 for ((round = 1; round <= ROUNDS; round++)); do
 	for t in "${active[@]}"; do
 		"${t}_round_start" || { say "$t: round start failed"; "${t}_round_stop"; continue; }
@@ -419,12 +413,12 @@ awk '$4 != "null" && $4 != "" { k = $1 " " $2 " " ($3 ~ /^[0-9]+$/ ? "main" : $3
 
 jq -R -s --arg date "$(date -Is)" --arg kernel "$(uname -r)" --argjson rounds "$ROUNDS" \
 	--argjson dur "$DUR" --argjson ping_n "$PING_N" --arg cpus "$(nproc)" --arg sim_args "$SIM_ARGS" \
-	--arg sim_cpu "$SIM_CPU" --arg ping_interval "$PING_INTERVAL" \
+	--arg sim_cpu "$SIM_CPU" --arg ping_interval "$PING_INTERVAL" --arg enad_kv "$ENAD_KV" \
 	--slurpfile raw <(awk '{ printf "{\"topo\":\"%s\",\"metric\":\"%s\",\"round\":\"%s\",\"value\":%s}\n", $1, $2, $3, ($4 == "" ? "null" : $4) }' "$RES") '
 	[ split("\n")[] | select(length > 0) | split(" ") ] as $rows
 	| { date: $date, kernel: $kernel, cpus: ($cpus | tonumber), rounds: $rounds,
 	    seconds_per_run: $dur, pings: $ping_n, ping_interval_s: ($ping_interval | tonumber),
-	    enasim_args: $sim_args, enasim_cpu: $sim_cpu,
+	    enasim_args: $sim_args, enasim_cpu: $sim_cpu, enad_conf: $enad_kv,
 	    median: (reduce $rows[] as $r ({}; .[$r[0]][$r[2]][$r[1]] = ($r[3] | tonumber))),
 	    raw: $raw }
 	| .ratios_enad_over_testpmd = (if .median.enad.main and .median.testpmd.main then

@@ -150,6 +150,7 @@ static const struct round_trip round_trips[] = {
 	{ "keep_alive_timeout_ms", false, "0", "0" },
 	{ "adaptive_rx", false, "off", "off" },
 	{ "persistent_tap", false, "on", "on" },
+	{ "pin_workers", false, "off", "off" },
 	{ "llq_policy", false, "large", "large" },
 	{ "rss_hash_function", false, "crc32", "crc32" },
 	{ "log_level", true, "err", "err" },
@@ -426,6 +427,7 @@ static void check_minimal(const struct enad_config *cfg)
 	assert_true(d->tx_checksum && d->rx_checksum && d->tso);
 	assert_false(d->frag_bypass);
 	assert_int_equal(param_cpus_count(&d->cpus), 0);
+	assert_true(d->pin_workers);
 	assert_int_equal(d->numa_node, -1);
 	assert_int_equal(d->keep_alive_timeout_ms, 6000);
 	assert_int_equal(d->miss_tx_timeout_s, 5);
@@ -479,6 +481,7 @@ static void check_full(const struct enad_config *cfg)
 	assert_true(d->frag_bypass);
 	assert_int_equal(param_cpus_count(&d->cpus), 7);
 	assert_true(param_cpus_has(&d->cpus, 10) && !param_cpus_has(&d->cpus, 9));
+	assert_false(d->pin_workers);
 	assert_int_equal(d->numa_node, 1);
 	assert_int_equal(d->keep_alive_timeout_ms, 0);
 	assert_int_equal(d->miss_tx_timeout_s, 0);

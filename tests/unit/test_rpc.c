@@ -617,6 +617,8 @@ static void test_decode_ranges(void **state)
 	dec_fails(d, "channels", "{\"combined\":129}", "combined");
 	dec_fails(d, "channels", "{\"combined\":-1}", "combined");
 	dec_fails(d, "channels", "{\"cpus\":\"3-1\"}", "cpus");
+	dec_fails(d, "channels", "{\"pin_workers\":\"no\"}", "pin_workers");
+	dec_fails(d, "channels", "{\"pin_workers\":1}", "pin_workers");
 	dec_fails(d, "channels", "{\"numa_node\":1024}", "numa_node");
 	dec_fails(d, "coalesce", "{\"rx_usecs\":32768}", "rx_usecs");
 	dec_fails(d, "coalesce", "{\"tx_usecs\":-1}", "tx_usecs");
@@ -737,7 +739,7 @@ static void test_decode_words(void **state)
 {
 	char buf[256];
 
-	assert_string_equal(rpc_set_words("channels", buf, sizeof(buf)), "combined, cpus, numa_node");
+	assert_string_equal(rpc_set_words("channels", buf, sizeof(buf)), "combined, cpus, pin_workers, numa_node");
 	assert_string_equal(rpc_set_words("coalesce", buf, sizeof(buf)),
 			    "rx_usecs, tx_usecs, adaptive_rx");
 	assert_string_equal(rpc_set_words("mtu", buf, sizeof(buf)), "mtu");
@@ -835,7 +837,7 @@ static void test_group_config(void **state)
 	json_object_put(o);
 	o = rpc_group_config("channels", &d->dev);
 	assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
-			    "{\"combined\":0,\"cpus\":null,\"numa_node\":-1}");
+			    "{\"combined\":0,\"cpus\":null,\"pin_workers\":true,\"numa_node\":-1}");
 	json_object_put(o);
 }
 

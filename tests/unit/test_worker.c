@@ -102,7 +102,7 @@ static void start(struct fx *f, unsigned int llq, const struct worker_offloads *
 		.numa_node = -1, .llq_entry_size = llq,
 	};
 	struct worker_params wp = {
-		.index = 0, .numa_node = -1, .cpu = -1, .mtu = MTU,
+		.index = 0, .numa_node = -1, .mtu = MTU,
 		.tx_slots = f->tx_slots ? f->tx_slots : TX_SLOTS,
 		.offloads = *o, .log = &f->log,
 	};
@@ -861,7 +861,7 @@ static void test_create_rejects_bad_params(void **state)
 	worker_stop(f->w);
 	wp = (struct worker_params){
 		.dev = f->dev, .qp = f->qp, .tap_fd = f->sv[0], .notify_fd = -1, .numa_node = -1,
-		.cpu = -1, .mtu = 0, .log = &f->log,
+		.mtu = 0, .log = &f->log,
 	};
 	assert_int_equal(worker_create(&wp, &w), -EINVAL);
 	assert_non_null(strstr(last_log, "mtu 0"));
