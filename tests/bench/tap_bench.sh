@@ -32,8 +32,10 @@
 #   TOPOS="veth testpmd enad"  which topologies; SCALING=0 skips the scaling part
 #   METRICS="tcp1 tcp2 udp64 trafgen60 ping"  which measurements (all by default)
 #   ENAD_KV="key=value ..."  extra enad.conf keys for the enad topology
-#                (default "pin_workers=off": a worker pinned to the CPU the
-#                sender runs on waits behind it; RESULTS.md session 5)
+#                (default "pin_workers=off num_io_queues=1": a worker pinned
+#                to the CPU the sender runs on waits behind it, RESULTS.md
+#                session 5; one queue pair, as testpmd forwards with; the
+#                scaling part measures 1, 2 and 4)
 #   SIM_ARGS="..."  enasim options (default "--poll-us 50000": a device sees a
 #                doorbell at once, a sleeping emulator needs a wakeup that
 #                real hardware does not; 50 ms outlasts the ping interval;
@@ -60,7 +62,7 @@ SCALING=${SCALING:-1}
 METRICS=${METRICS:-tcp1 tcp2 udp64 trafgen60 ping}
 OUT=${OUT:-$B/bench/tap_bench.json}
 SIM_ARGS=${SIM_ARGS---poll-us 50000}
-ENAD_KV=${ENAD_KV-pin_workers=off}
+ENAD_KV=${ENAD_KV-pin_workers=off num_io_queues=1}
 TESTPMD=${TESTPMD:-dpdk-testpmd}
 HZ=$(getconf CLK_TCK)
 RES=$T_DIR/results   # "topo metric round value" lines
