@@ -505,7 +505,7 @@ static int parse_cpus(const struct param *p, const char *text, const char *shown
 			return fail(p, err, "%s: range %lld-%lld is backwards", shown, (long long)lo,
 				    (long long)hi);
 		for (int64_t c = lo; c <= hi; c++)
-			cpus.bits[c / 64] |= UINT64_C(1) << (c % 64);
+			param_cpus_set(&cpus, (unsigned int)c);
 		if (!*s)
 			break;
 		s++; /* ',' */

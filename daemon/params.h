@@ -264,6 +264,12 @@ static inline bool param_cpus_has(const struct param_cpus *cpus, unsigned int cp
 	return cpu < PARAM_CPUS_MAX && (cpus->bits[cpu / 64] >> (cpu % 64)) & 1;
 }
 
+/** param_cpus_set() - add CPU @cpu (< PARAM_CPUS_MAX) to @cpus. */
+static inline void param_cpus_set(struct param_cpus *cpus, unsigned int cpu)
+{
+	cpus->bits[cpu / 64] |= UINT64_C(1) << (cpu % 64);
+}
+
 /**
  * param_indir_max_queue() - the highest queue an indirection spec sends to.
  * Return: the queue number, or -1 for PARAM_INDIR_DEFAULT (any configured queue).

@@ -173,7 +173,7 @@ void port_allowed_cpus(struct param_cpus *ret)
 	}
 	for (unsigned int c = 0; c < PARAM_CPUS_MAX && c < CPU_SETSIZE; c++)
 		if (CPU_ISSET(c, &set))
-			ret->bits[c / 64] |= UINT64_C(1) << (c % 64);
+			param_cpus_set(ret, c);
 }
 
 /* The CPUs of @node (NUMA), or none. */
@@ -188,7 +188,7 @@ static void node_cpus(int node, struct param_cpus *ret)
 	if (bm && numa_node_to_cpus(node, bm) == 0)
 		for (unsigned int c = 0; c < bm->size && c < PARAM_CPUS_MAX; c++)
 			if (numa_bitmask_isbitset(bm, c))
-				ret->bits[c / 64] |= UINT64_C(1) << (c % 64);
+				param_cpus_set(ret, c);
 	if (bm)
 		numa_free_cpumask(bm);
 }
@@ -217,6 +217,7 @@ static void port_assign_cpus(struct port *p)
 {
 	struct param_cpus allowed, want;
 	int cpus[PARAM_CPUS_MAX];
+	cpu_set_t all;
 	unsigned int n = 0;
 
 	port_allowed_cpus(&allowed);
@@ -235,22 +236,20 @@ static void port_assign_cpus(struct port *p)
 	}
 	if (!param_cpus_count(&want))
 		want = allowed;
+	CPU_ZERO(&all);
 	for (unsigned int c = 0; c < PARAM_CPUS_MAX; c++)
-		if (param_cpus_has(&want, c))
+		if (param_cpus_has(&want, c)) {
 			cpus[n++] = (int)c;
+			CPU_SET(c, &all);
+		}
 	for (unsigned int i = 0; i < PARAM_QUEUES_MAX; i++) {
 		struct port_queue *q = &p->q[i];
 
-		CPU_ZERO(&q->cpus);
-		q->cpu = -1;
-		if (!n)
-			continue;
-		if (p->cfg.pin_workers) {
-			q->cpu = cpus[i % n];
+		q->cpu = p->cfg.pin_workers && n ? cpus[i % n] : -1;
+		q->cpus = all;
+		if (q->cpu >= 0) {
+			CPU_ZERO(&q->cpus);
 			CPU_SET(q->cpu, &q->cpus);
-		} else {
-			for (unsigned int c = 0; c < n; c++)
-				CPU_SET(cpus[c], &q->cpus);
 		}
 	}
 }

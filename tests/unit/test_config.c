@@ -215,7 +215,7 @@ static void test_parse_round_trip_types(void **state)
 	/* every other CPU: the longest CPU list */
 	memset(&v, 0, sizeof(v));
 	for (unsigned int c = 0; c < PARAM_CPUS_MAX; c += 2)
-		v.cpus.bits[c / 64] |= UINT64_C(1) << (c % 64);
+		param_cpus_set(&v.cpus, c);
 	assert_int_equal(param_format(cpus, &v, text, sizeof(text)), 0);
 	assert_int_equal(param_parse(cpus, text, &again, NULL), 0);
 	assert_true(param_value_equal(cpus, &v, &again));
