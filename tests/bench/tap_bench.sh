@@ -14,11 +14,13 @@
 #            enasim polls like hardware while traffic is light: SIM_ARGS;
 #            enasim on a CPU of its own: SIM_CPU; enad's workers not pinned,
 #            since iperf3 and ping share their CPUs: ENAD_KV)
-# Per topology and round: iperf3 TCP 1 and 2 streams (A -> B), iperf3 UDP
+# First every round of ping A -> B every 20 ms, on a machine that has not
+# yet carried bulk traffic (per-packet times: p50, p99); then, per topology
+# and round: iperf3 TCP 1 and 2 streams (A -> B), iperf3 UDP
 # 64-byte payload (-b 0) packets/s received, trafgen 60-byte frames/s
-# received at B's interface, ping A -> B every 20 ms (per-packet times: p50,
-# p99), and the CPU (utime+stime from /proc/PID/stat) of the forwarder's
-# processes: s per GB (TCP 1 stream) and s per million packets (UDP 64).
+# received at B's interface, and the CPU (utime+stime from /proc/PID/stat)
+# of the forwarder's processes: s per GB (TCP 1 stream) and s per million
+# packets (UDP 64).
 # Then enad only: 1, 2, 4 queues and ring sizes 256..4096 (enactl set), and
 # enad's VmRSS / HugetlbPages per setting.
 #
@@ -27,6 +29,9 @@
 #   ROUNDS=N     rounds (default 2; values are medians over rounds)
 #   DUR=S        seconds per iperf3/trafgen run (default 5)
 #   PING_N=N     pings per round (default 1000)
+#   SETTLE=S     seconds to wait after each testpmd run (default 30, 5 with
+#                QUICK=1, 0 = none): freeing its memory slows this VM down
+#                for that long
 #   PING_INTERVAL=S  seconds between pings (default 0.02; iputils ping spins
 #                a CPU below 10 ms, which is not what a user's ping does)
 #   TOPOS="veth testpmd enad"  which topologies; SCALING=0 skips the scaling part
@@ -49,9 +54,9 @@
 
 QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then
-	ROUNDS=${ROUNDS:-1} DUR=${DUR:-2} PING_N=${PING_N:-300}
+	ROUNDS=${ROUNDS:-1} DUR=${DUR:-2} PING_N=${PING_N:-300} SETTLE=${SETTLE:-5}
 else
-	ROUNDS=${ROUNDS:-2} DUR=${DUR:-5} PING_N=${PING_N:-1000}
+	ROUNDS=${ROUNDS:-2} DUR=${DUR:-5} PING_N=${PING_N:-1000} SETTLE=${SETTLE:-30}
 fi
 PING_INTERVAL=${PING_INTERVAL:-0.02}
 NCPU=$(nproc)
@@ -77,6 +82,7 @@ die() { echo "tap_bench: $*" >&2; T_ABORT=1; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root"
 [ -z "$SIM_CPU" ] || { [[ "$SIM_CPU" =~ ^[0-9]+$ ]] && ((SIM_CPU < NCPU)); } ||
 	die "SIM_CPU=$SIM_CPU: allowed a CPU number 0..$((NCPU - 1)), or empty (no pinning)"
+[[ "$SETTLE" =~ ^[0-9]+$ ]] || die "SETTLE=$SETTLE: allowed whole seconds (30)"
 [[ "$PING_INTERVAL" =~ ^[0-9]*\.?[0-9]+$ ]] ||
 	die "PING_INTERVAL=$PING_INTERVAL: allowed seconds as a decimal number (0.02)"
 [ -c /dev/net/tun ] || die "needs /dev/net/tun"
@@ -325,16 +331,43 @@ ping_rtt() { # ping_rtt TOPO ROUND: p50 and p99 of per-packet RTTs (µs), CPU % 
 	record "$t" other_ping "$r" "$OTHER_PCT"
 }
 
-measure() { # measure TOPO ROUND
-	say "round $2: $1"
-	iperf_server_start "${NSB[$1]}" $ADDR_B || { say "$1: iperf3 server did not start"; return 1; }
-	want tcp1 && iperf_tcp "$1" "$2" 1
-	want tcp2 && iperf_tcp "$1" "$2" 2
-	want udp64 && iperf_udp64 "$1" "$2"
-	iperf_server_stop
+# Latency is measured in a phase of its own, before any throughput run: a
+# few GB of TCP leave this VM slow for 20-30 s afterwards, whichever path
+# the traffic took (RESULTS.md session 6), and that tail would belong to
+# the run before, not to the topology measured.
+measure_latency() { # measure_latency TOPO ROUND
+	say "round $2: $1 (latency)"
+	ping_rtt "$1" "$2"
+}
+measure_throughput() { # measure_throughput TOPO ROUND
+	say "round $2: $1 (throughput)"
+	if want tcp1 || want tcp2 || want udp64; then
+		iperf_server_start "${NSB[$1]}" $ADDR_B || { say "$1: iperf3 server did not start"; return 1; }
+		want tcp1 && iperf_tcp "$1" "$2" 1
+		want tcp2 && iperf_tcp "$1" "$2" 2
+		want udp64 && iperf_udp64 "$1" "$2"
+		iperf_server_stop
+	fi
 	want trafgen60 && trafgen60 "$1" "$2"
-	want ping && ping_rtt "$1" "$2"
 	return 0
+}
+# run_phase KIND: every round, every topology in turn (interleaved).
+run_phase() {
+	local round t
+	for ((round = 1; round <= ROUNDS; round++)); do
+		for t in "${active[@]}"; do
+			"${t}_round_start" || { say "$t: round start failed"; "${t}_round_stop"; continue; }
+			"measure_$1" "$t" "$round"
+			"${t}_round_stop"
+			# testpmd frees its 1 GB when it exits; the VM is slow for
+			# 20-30 s afterwards (RESULTS.md session 6), and that must
+			# not be measured as the next topology's.
+			if [ "$t" = testpmd ] && [ "$SETTLE" != 0 ]; then
+				say "settling ${SETTLE}s after testpmd"
+				sleep "$SETTLE"
+			fi
+		done
+	done
 }
 want() { [[ " $METRICS " == *" $1 "* ]]; }
 
@@ -389,13 +422,8 @@ for t in $TOPOS; do
 	active+=("$t")
 done
 say "topologies: ${active[*]}; $ROUNDS round(s), ${DUR}s per run, $PING_N pings every ${PING_INTERVAL}s; enasim ${SIM_ARGS:-(no options)}, CPU ${SIM_CPU:-any}; enad ${ENAD_KV:-(defaults)}"
-for ((round = 1; round <= ROUNDS; round++)); do
-	for t in "${active[@]}"; do
-		"${t}_round_start" || { say "$t: round start failed"; "${t}_round_stop"; continue; }
-		measure "$t" "$round"
-		"${t}_round_stop"
-	done
-done
+want ping && run_phase latency
+if want tcp1 || want tcp2 || want udp64 || want trafgen60; then run_phase throughput; fi
 enad_cfg=""
 if [[ " ${active[*]} " == *" enad "* ]]; then
 	enactl_j -i "$HOST_IF" show >"$T_DIR/enad-show.json" 2>/dev/null
@@ -414,12 +442,12 @@ awk '$4 != "null" && $4 != "" { k = $1 " " $2 " " ($3 ~ /^[0-9]+$/ ? "main" : $3
 		print k, med } }' "$RES" | sort >"$T_DIR/med"
 
 jq -R -s --arg date "$(date -Is)" --arg kernel "$(uname -r)" --argjson rounds "$ROUNDS" \
-	--argjson dur "$DUR" --argjson ping_n "$PING_N" --arg cpus "$(nproc)" --arg sim_args "$SIM_ARGS" \
+	--argjson dur "$DUR" --argjson settle "$SETTLE" --argjson ping_n "$PING_N" --arg cpus "$(nproc)" --arg sim_args "$SIM_ARGS" \
 	--arg sim_cpu "$SIM_CPU" --arg ping_interval "$PING_INTERVAL" --arg enad_kv "$ENAD_KV" \
 	--slurpfile raw <(awk '{ printf "{\"topo\":\"%s\",\"metric\":\"%s\",\"round\":\"%s\",\"value\":%s}\n", $1, $2, $3, ($4 == "" ? "null" : $4) }' "$RES") '
 	[ split("\n")[] | select(length > 0) | split(" ") ] as $rows
 	| { date: $date, kernel: $kernel, cpus: ($cpus | tonumber), rounds: $rounds,
-	    seconds_per_run: $dur, pings: $ping_n, ping_interval_s: ($ping_interval | tonumber),
+	    seconds_per_run: $dur, settle_after_testpmd_s: $settle, pings: $ping_n, ping_interval_s: ($ping_interval | tonumber),
 	    enasim_args: $sim_args, enasim_cpu: $sim_cpu, enad_conf: $enad_kv,
 	    median: (reduce $rows[] as $r ({}; .[$r[0]][$r[2]][$r[1]] = ($r[3] | tonumber))),
 	    raw: $raw }
